@@ -100,6 +100,7 @@ export const errorRegistry = {
   ),
   ADMIN_TOKEN_INVALID: spec('SSPR_2006', 401, 'The admin token is missing, unknown or revoked.'),
   ACCOUNT_DISABLED: spec('SSPR_2007', 403, 'This account is disabled. Contact your administrator.'),
+  CURRENT_PASSWORD_INCORRECT: spec('SSPR_2008', 400, 'The current password is not correct.'),
 
   // 3xxx — self-service flows
   FLOW_NOT_FOUND: spec('SSPR_3001', 404, 'This password reset session does not exist.'),

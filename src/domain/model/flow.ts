@@ -30,6 +30,8 @@ export interface FlowContext {
   /** The user id typed at the start, as typed (for audit of unknown users). */
   readonly typedUserId: string;
   readonly isAdmin: boolean;
+  /** Where the account's password lives (unknown users look like cloud users). */
+  readonly source: 'cloud' | 'directory';
 }
 
 export interface Flow {

@@ -34,6 +34,8 @@ const bannedTerm = z
  */
 export const ssprPolicySchema = z
   .object({
+    /** Tenant switch: false turns SSPR off for everyone, admins included (SSPR_0009). */
+    enabled: z.boolean().default(true),
     enabledFor: z.enum(['none', 'selected', 'all']).default('none'),
     selectedGroupId: z.string().min(1).max(200).nullable().default(null),
     methodsRequired: z.union([z.literal(1), z.literal(2)]).default(1),

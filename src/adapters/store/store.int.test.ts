@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeContract } from '../../../test/contracts/store.contract.js';
+import { isSsprError } from '../../domain/errors/sspr-error.js';
+import { createStore, type SqlStore } from './create-store.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function migrated(options: { url: string; schema?: string }): Promise<SqlStore> {
+  const store = await createStore(options);
+  await store.migrate();
+  return store;
+}
+
+storeContract('sqlite::memory:', () => migrated({ url: 'sqlite::memory:' }));
+
+describe('SQLite file', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sspr-store-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // The parent directories do not exist yet: createStore makes them.
+  storeContract('sqlite file', () => migrated({ url: `sqlite:${join(dir, 'a', 'b', 'sspr.db')}` }));
+
+  it('uses WAL and keeps data across reopen; migrate() is idempotent', async () => {
+    const file = join(dir, 'reopen', 'sspr.db');
+    const first = await migrated({ url: `sqlite:${file}` });
+    await first.settings.set('k', { v: 1 }, '2030-01-01T00:00:00.000Z');
+    await first.migrate();
+    await first.close();
+    const raw = new SqliteDatabase(file, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      const names = raw.prepare('select name from schema_migrations order by name').all();
+      expect(names).toEqual([{ name: '0001_init' }]);
+    } finally {
+      raw.close();
+    }
+    const second = await migrated({ url: `sqlite:${file}` });
+    expect(await second.settings.get('k')).toEqual({ v: 1 });
+    await second.close();
+  });
+
+  it('enforces foreign keys', async () => {
+    const store = await migrated({ url: 'sqlite::memory:' });
+    try {
+      const error = await store.sessions
+        .create({
+          id: 's',
+          userId: 'no-such-user',
+          tokenHash: 'h',
+          pendingSecondFactor: false,
+          createdAt: '2030-01-01T00:00:00.000Z',
+          expiresAt: '2030-01-01T01:00:00.000Z',
+        })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('createStore', () => {
+  it('rejects an unknown URL scheme without echoing the URL', async () => {
+    const error = await createStore({ url: 'mysql://root:secret@localhost/db' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isSsprError(error, 'CONFIG_INVALID')).toBe(true);
+    expect(JSON.stringify((error as { details?: unknown }).details)).not.toContain('secret');
+  });
+
+  it('maps an unreachable PostgreSQL to STORE_UNAVAILABLE', async () => {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    const error = await createStore({ url: 'postgres://postgres@127.0.0.1:1/sspr' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isSsprError(error, 'STORE_UNAVAILABLE')).toBe(true);
+    expect((error as Error).cause).toBeDefined();
+  });
+});
+
+describe('PostgreSQL', () => {
+  const given = process.env.SSPR_TEST_PG_URL;
+  if (given === undefined && process.env.CI !== undefined) {
+    it('has a PostgreSQL to test against', () => {
+      throw new Error(
+        'SSPR_TEST_PG_URL is not set. CI must run the PostgreSQL store tests: start a server with ' +
+          '`node scripts/postgres.mjs start` (or run `npm test`) and export its URL.',
+      );
+    });
+    return;
+  }
+
+  const schema = `sspr_test_${randomBytes(6).toString('hex')}`;
+  let url = given ?? '';
+  let stopLocal: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    if (url !== '') return;
+    // Local run without the test runner: start a private cluster for this file.
+    const script = pathToFileURL(join(repoRoot, 'scripts', 'postgres.mjs')).href;
+    const { startPostgres } = (await import(script)) as {
+      startPostgres: (o: {
+        baseDir: string;
+      }) => Promise<{ url: string; stop: () => Promise<void> }>;
+    };
+    const started = await startPostgres({ baseDir: join(repoRoot, '.test-run', 'store-int') });
+    url = started.url;
+    stopLocal = started.stop;
+  });
+
+  afterAll(async () => {
+    if (url !== '') {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    }
+    await stopLocal?.();
+  });
+
+  storeContract(`postgres (schema ${schema})`, () => migrated({ url, schema }));
+
+  it('keeps its tables in the given schema and migrates idempotently', async () => {
+    const store = await migrated({ url, schema });
+    await store.migrate();
+    await store.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const tables = await client.query<{ table_name: string }>(
+        'select table_name from information_schema.tables where table_schema = $1 order by 1',
+        [schema],
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining(['users', 'audit_events', 'one_time_codes', 'schema_migrations']),
+      );
+      const applied = await client.query<{ name: string }>(
+        `select name from "${schema}".schema_migrations order by name`,
+      );
+      expect(applied.rows).toEqual([{ name: '0001_init' }]);
+    } finally {
+      await client.end();
+    }
+  });
+});

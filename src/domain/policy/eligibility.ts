@@ -1,0 +1,83 @@
+import type { ErrorName } from '../errors/registry.js';
+import type { MethodName, SsprPolicy } from '../model/sspr-policy.js';
+import type { UserSource } from '../model/user.js';
+
+/** Methods the product can verify today; the rest are refused until their issue lands. */
+export const implementedMethods: readonly MethodName[] = ['totp', 'email', 'securityQuestions'];
+
+/** Admins use the fixed two-gate policy: any method except security questions (Entra). */
+const adminMethods: readonly MethodName[] = ['totp', 'email', 'sms', 'voice', 'officePhone', 'passkey'];
+
+export interface EligibilityFacts {
+  readonly source: UserSource;
+  readonly isAdmin: boolean;
+  readonly accountEnabled: boolean;
+  readonly inSelectedGroup: boolean;
+  readonly inEligibilityGroup: boolean;
+  readonly inEligibilityList: boolean;
+  /** Methods the user has data for (registered and active, or admin pre-populated). */
+  readonly methodsWithData: readonly MethodName[];
+}
+
+export type EligibilityResult =
+  | {
+      readonly ok: true;
+      readonly gatesRequired: 1 | 2;
+      /** Methods offered at the gates, in display order. */
+      readonly methods: readonly MethodName[];
+    }
+  | { readonly ok: false; readonly error: ErrorName; readonly reason: string };
+
+const order: readonly MethodName[] = [
+  'totp',
+  'appNotification',
+  'email',
+  'sms',
+  'voice',
+  'officePhone',
+  'passkey',
+  'securityQuestions',
+];
+
+/** Which methods the policy lets this user use for reset. */
+export function allowedMethods(policy: SsprPolicy, isAdmin: boolean): MethodName[] {
+  const base = isAdmin ? adminMethods : order.filter((m) => policy.methods[m]);
+  return order.filter((m) => base.includes(m) && implementedMethods.includes(m));
+}
+
+/**
+ * Entra's eligibility checks, in its order (reference/entra-sspr.md §2.1 step 3):
+ * tenant switch → admin switch → scope (None / Selected group / All) → eligibility ("licensed")
+ * → writeback for directory users → enough methods (admins: two, never security questions).
+ */
+export function checkEligibility(policy: SsprPolicy, facts: EligibilityFacts): EligibilityResult {
+  const no = (error: ErrorName, reason: string): EligibilityResult => ({ ok: false, error, reason });
+  if (!policy.enabled) return no('TENANT_SSPR_DISABLED', 'Password reset is turned off for the organisation');
+  if (facts.isAdmin) {
+    if (!policy.administrators.allowedToUseSspr) {
+      return no('ADMIN_SSPR_DISABLED', 'Password reset is turned off for administrators');
+    }
+  } else {
+    if (policy.enabledFor === 'none') return no('SSPR_NOT_ENABLED_IN_POLICY', 'Password reset is enabled for no one');
+    if (policy.enabledFor === 'selected' && !facts.inSelectedGroup) {
+      return no('NOT_MEMBER_OF_SCOPED_GROUP', 'User is not a member of the group enabled for password reset');
+    }
+    const hasList = policy.eligibility.groupId !== null || policy.eligibility.userPrincipalNames.length > 0;
+    if (hasList && !facts.inEligibilityGroup && !facts.inEligibilityList) {
+      return no('USER_NOT_LICENSED', 'User is not in the eligibility group or list');
+    }
+  }
+  if (facts.source === 'directory' && !policy.onPremises.writeback) {
+    return no('WRITEBACK_NOT_ENABLED', 'Password writeback is turned off');
+  }
+  const gatesRequired: 1 | 2 = facts.isAdmin ? 2 : policy.methodsRequired;
+  const allowed = allowedMethods(policy, facts.isAdmin);
+  const methods = allowed.filter((m) => facts.methodsWithData.includes(m));
+  if (methods.length < gatesRequired) {
+    return no(
+      'NOT_ENOUGH_METHODS',
+      `User has ${String(methods.length)} usable method(s); ${String(gatesRequired)} required`,
+    );
+  }
+  return { ok: true, gatesRequired, methods };
+}

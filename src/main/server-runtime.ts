@@ -1,0 +1,126 @@
+import { hkdfSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import type { Config } from '../config/schema.js';
+import { parseListen } from '../config/schema.js';
+import { ensureSecretKey } from '../config/secret-key.js';
+import { SsprError } from '../domain/errors/sspr-error.js';
+import type { Mailer } from '../domain/ports/mailer.js';
+import { createStore, type SqlStore } from '../adapters/store/create-store.js';
+import { createArgon2Hasher } from '../adapters/crypto/argon2-hasher.js';
+import { createAesGcmSecretBox } from '../adapters/crypto/aes-gcm-secret-box.js';
+import { createNodeRandom } from '../adapters/crypto/node-random.js';
+import { createSystemClock } from '../adapters/crypto/system-clock.js';
+import { createSmtpMailer } from '../adapters/mail/smtp-mailer.js';
+import { createDevOutbox, type DevOutbox } from '../adapters/mail/dev-outbox.js';
+import { createAltchaCaptcha } from '../adapters/captcha/altcha-captcha.js';
+import { loadCommonPasswords } from '../adapters/banned-list/common-passwords.js';
+import { buildServer } from '../server/app.js';
+import type { ServiceDeps } from '../services/deps.js';
+
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Purpose-bound subkeys of `secrets.key`: one key never serves two jobs. */
+export function deriveKey(master: Uint8Array, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `opensspr:${purpose}`, 32));
+}
+
+export interface ServerRuntime {
+  readonly app: FastifyInstance;
+  readonly store: SqlStore;
+  readonly services: ServiceDeps;
+  readonly outbox: DevOutbox | undefined;
+  close(): Promise<void>;
+}
+
+/** A mailer for servers with no SMTP configured: every send fails with a clear code. */
+function unconfiguredMailer(): Mailer {
+  return {
+    send: () =>
+      Promise.reject(new SsprError('MAIL_DELIVERY_FAILED', { details: { reason: 'mail.smtp.host is not configured' } })),
+  };
+}
+
+/** Composition root of the server: config → adapters → services → HTTP. */
+export async function createServerRuntime(
+  config: Config,
+  overrides: { mailer?: Mailer; timingFloorMs?: number } = {},
+): Promise<ServerRuntime> {
+  const secret = await ensureSecretKey(config);
+  const store = await createStore({ url: config.store.url });
+  await store.migrate();
+  const clock = createSystemClock();
+  const logger = pino({
+    level: config.log.level,
+    // Request logs carry headers: the session cookie and admin tokens are redacted.
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+  });
+  const outbox = config.demo ? createDevOutbox({ capacity: 500, clock }) : undefined;
+  const smtp = config.mail.smtp;
+  const mailer: Mailer =
+    overrides.mailer ??
+    outbox?.mailer ??
+    (smtp.host !== undefined && smtp.from !== undefined
+      ? createSmtpMailer({
+          host: smtp.host,
+          port: smtp.port,
+          secure: smtp.secure,
+          from: smtp.from,
+          tls: { rejectUnauthorized: smtp.tls.rejectUnauthorized },
+          ...(smtp.user === undefined ? {} : { user: smtp.user }),
+          ...(smtp.password === undefined ? {} : { password: smtp.password }),
+        })
+      : unconfiguredMailer());
+  const services: ServiceDeps = {
+    store,
+    clock,
+    random: createNodeRandom(),
+    hasher: createArgon2Hasher(),
+    secretBox: createAesGcmSecretBox(deriveKey(secret.key, 'secret-box')),
+    mailer,
+    captcha: createAltchaCaptcha({ hmacKey: deriveKey(secret.key, 'captcha'), clock }),
+    globalBannedTerms: loadCommonPasswords(),
+    settings: {
+      captchaEnabled: config.captcha.enabled,
+      organizationName: config.organization.name,
+      codeKey: deriveKey(secret.key, 'one-time-codes'),
+      timingFloorMs: overrides.timingFloorMs ?? 250,
+      publicUrl: config.publicUrl,
+      sessionTtlMinutes: config.sessions.ttlMinutes,
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: { warn: (obj, msg) => logger.warn(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
+  };
+  const app = await buildServer({
+    services,
+    http: {
+      publicUrl: config.publicUrl,
+      trustProxy: config.trustProxy,
+      perIpPerMinute: config.rateLimit.perIpPerMinute,
+      bodyLimit: 64 * 1024,
+      logger: config.log.level === 'silent' ? undefined : logger,
+      devOutbox: outbox,
+      version: VERSION,
+    },
+  });
+  return {
+    app,
+    store,
+    services,
+    outbox,
+    close: async () => {
+      await app.close();
+      await store.close();
+      if ('close' in mailer && typeof mailer.close === 'function') (mailer.close as () => void)();
+    },
+  };
+}
+
+export async function listen(runtime: ServerRuntime, config: Config): Promise<string> {
+  const parsed = parseListen(config.listen);
+  if (parsed === undefined) throw new Error(`listen: cannot parse ${config.listen}`);
+  return runtime.app.listen({ host: parsed.host, port: parsed.port });
+}

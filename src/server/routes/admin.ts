@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ServerDeps } from '../app.js';
+import { contextOf } from '../request-context.js';
+import { fail } from '../../domain/errors/sspr-error.js';
+import { adminRoles, type AdminRole } from '../../domain/model/user.js';
+import { auditActivities } from '../../domain/model/audit-event.js';
+import { authenticate } from '../../services/session-service.js';
+import {
+  addGroupMember,
+  authenticateAdminToken,
+  createCloudUser,
+  createGroup,
+  getUserDetail,
+  listUsers,
+  queryAudit,
+  removeGroupMember,
+} from '../../services/admin-service.js';
+import { getPolicy, updatePolicy, type Actor } from '../../services/policy-service.js';
+import { idParams, limits, passwordSchema } from './schemas.js';
+import { readSessionToken } from './session-cookie.js';
+
+/** Who may write what, for admins signed in with a session (tokens are full admins). */
+const writers: Record<'policy' | 'users', readonly AdminRole[]> = {
+  policy: ['globalAdministrator', 'passwordAdministrator'],
+  users: ['globalAdministrator', 'userAdministrator'],
+};
+
+interface AdminPrincipal {
+  readonly actor: Actor;
+  readonly roles: readonly AdminRole[] | 'token';
+}
+
+/** Bearer admin token, or an admin session whose user holds an admin role. */
+function adminAuth(deps: ServerDeps) {
+  const s = deps.services;
+  return async (request: FastifyRequest, need?: keyof typeof writers): Promise<AdminPrincipal> => {
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (match?.[1] === undefined) fail('ADMIN_TOKEN_INVALID');
+      const token = await authenticateAdminToken(s, match[1]);
+      return { actor: { id: null, upn: `token:${token.name}` }, roles: 'token' };
+    }
+    const auth = await authenticate(s, readSessionToken(request));
+    const roles = await s.store.users.rolesOf(auth.user.id);
+    if (roles.length === 0) fail('FORBIDDEN');
+    if (need !== undefined && !roles.some((r) => writers[need].includes(r))) fail('FORBIDDEN', { details: { needs: writers[need] } });
+    return { actor: { id: auth.user.id, upn: auth.user.userPrincipalName }, roles };
+  };
+}
+
+const createUserBody = z
+  .object({
+    userPrincipalName: z.string().min(3).max(113),
+    displayName: z.string().trim().min(1).max(256),
+    givenName: z.string().trim().min(1).max(64).optional(),
+    surname: z.string().trim().min(1).max(64).optional(),
+    password: passwordSchema,
+    email: z.string().min(3).max(254).optional(),
+    mobilePhone: z.string().min(3).max(40).optional(),
+    officePhone: z.string().min(3).max(40).optional(),
+    accountEnabled: z.boolean().optional(),
+    roles: z.array(z.enum(adminRoles)).max(adminRoles.length).optional(),
+  })
+  .strict();
+
+const auditQuery = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    activity: z.enum(auditActivities).optional(),
+    user: z.string().min(1).max(limits.userId).optional(),
+    result: z.enum(['success', 'failure']).optional(),
+    correlationId: z.string().max(100).optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();
+
+/** Admin API (contract.md § Admin). */
+export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
+  const s = deps.services;
+  const principal = adminAuth(deps);
+  return async (app) => {
+    const tags = ['admin'];
+    const security: { [name: string]: string[] }[] = [{ adminToken: [] }, { session: [] }];
+
+    app.get('/admin/policy', { schema: { tags, security, summary: 'The SSPR policy document' } }, async (request) => {
+      await principal(request);
+      return getPolicy(s.store);
+    });
+
+    app.patch(
+      '/admin/policy',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Change the SSPR policy (deep merge); every change is audited with old and new values',
+          body: z.record(z.string(), z.unknown()),
+        },
+      },
+      async (request) => {
+        const p = await principal(request, 'policy');
+        return updatePolicy(s, contextOf(request), p.actor, request.body);
+      },
+    );
+
+    app.post('/admin/users', { schema: { tags, security, summary: 'Create a cloud-only user', body: createUserBody } }, async (request, reply) => {
+      const p = await principal(request, 'users');
+      return reply.code(201).send(await createCloudUser(s, contextOf(request), p.actor, request.body));
+    });
+
+    app.get(
+      '/admin/users',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Search users',
+          querystring: z
+            .object({
+              search: z.string().max(limits.userId).optional(),
+              cursor: z.string().max(300).optional(),
+              limit: z.coerce.number().int().min(1).max(200).default(50),
+            })
+            .strict(),
+        },
+      },
+      async (request) => {
+        await principal(request);
+        return listUsers(s, request.query);
+      },
+    );
+
+    app.get('/admin/users/:id', { schema: { tags, security, summary: 'A user by id or UPN, with methods and SSPR state', params: idParams } }, async (request) => {
+      await principal(request);
+      return getUserDetail(s, request.params.id);
+    });
+
+    app.post(
+      '/admin/groups',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Create a group (for scope and eligibility)',
+          body: z.object({ displayName: z.string().trim().min(1).max(256), id: z.string().min(1).max(200).optional() }).strict(),
+        },
+      },
+      async (request, reply) => {
+        await principal(request, 'users');
+        return reply.code(201).send(await createGroup(s, request.body));
+      },
+    );
+
+    app.post(
+      '/admin/groups/:id/members',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Add a user (id or UPN) or a group to a group; nested groups count',
+          params: idParams,
+          body: z.object({ memberId: z.string().min(1).max(200), memberType: z.enum(['user', 'group']).default('user') }).strict(),
+        },
+      },
+      async (request, reply) => {
+        await principal(request, 'users');
+        await addGroupMember(s, request.params.id, request.body);
+        return reply.code(204).send();
+      },
+    );
+
+    app.delete(
+      '/admin/groups/:id/members/:memberId',
+      { schema: { tags, security, summary: 'Remove a member', params: z.object({ id: z.string().min(1).max(200), memberId: z.string().min(1).max(200) }) } },
+      async (request, reply) => {
+        await principal(request, 'users');
+        await removeGroupMember(s, request.params.id, request.params.memberId);
+        return reply.code(204).send();
+      },
+    );
+
+    app.get('/admin/audit', { schema: { tags, security, summary: 'Audit events, newest first, cursor-paged', querystring: auditQuery } }, async (request) => {
+      await principal(request);
+      const q = request.query;
+      return queryAudit(s, {
+        limit: q.limit,
+        ...(q.from === undefined ? {} : { from: new Date(q.from).toISOString() }),
+        ...(q.to === undefined ? {} : { to: new Date(q.to).toISOString() }),
+        ...(q.activity === undefined ? {} : { activity: q.activity }),
+        ...(q.user === undefined ? {} : { user: q.user.toLowerCase() }),
+        ...(q.result === undefined ? {} : { result: q.result }),
+        ...(q.correlationId === undefined ? {} : { correlationId: q.correlationId }),
+        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+      });
+    });
+  };
+}

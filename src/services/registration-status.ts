@@ -1,0 +1,40 @@
+import type { User } from '../domain/model/user.js';
+import { checkEligibility } from '../domain/policy/eligibility.js';
+import type { ServiceDeps } from './deps.js';
+import { getPolicy } from './policy-service.js';
+import { eligibilityFacts, usableMethods } from './user-facts.js';
+
+const DAY_MS = 24 * 60 * 60_000;
+
+export interface RegistrationStatus {
+  /** The user is in SSPR scope but has fewer usable methods than the policy requires. */
+  readonly required: boolean;
+  /** Registration at sign-in is enforced and the methods were last confirmed too long ago. */
+  readonly reconfirmDue: boolean;
+  readonly methodsRequired: number;
+  readonly methodsRegistered: number;
+}
+
+/** Drives the registration interrupt at sign-in (Entra's "require users to register"). */
+export async function registrationStatus(deps: ServiceDeps, user: User): Promise<RegistrationStatus> {
+  const policy = await getPolicy(deps.store);
+  const methods = await deps.store.methods.listByUser(user.id);
+  const usable = usableMethods(user, methods, policy);
+  const facts = await eligibilityFacts(deps.store, user, policy, usable);
+  const verdict = checkEligibility(policy, facts);
+  const inScope = verdict.ok || verdict.error === 'NOT_ENOUGH_METHODS';
+  const methodsRequired = facts.isAdmin ? 2 : policy.methodsRequired;
+  const enforce = policy.registration.requireOnSignIn && inScope;
+  const lastConfirmed = methods
+    .filter((m) => m.status === 'active')
+    .reduce<string | null>((max, m) => (max === null || m.updatedAt > max ? m.updatedAt : max), null);
+  const days = policy.registration.reconfirmDays;
+  const reconfirmDue =
+    enforce && days > 0 && lastConfirmed !== null && Date.parse(lastConfirmed) + days * DAY_MS < deps.clock.now().getTime();
+  return {
+    required: enforce && !verdict.ok,
+    reconfirmDue,
+    methodsRequired,
+    methodsRegistered: usable.length,
+  };
+}

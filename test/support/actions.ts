@@ -1,0 +1,88 @@
+import { expect } from 'vitest';
+import { totpCodeAt } from '../../src/domain/methods/totp.js';
+import type { TestApp } from './test-app.js';
+
+export const PASSWORD = 'Xk9#mq2!Lp4v';
+
+export async function patchPolicy(t: TestApp, patch: unknown): Promise<void> {
+  const res = await t.request('PATCH', '/api/v1/admin/policy', { token: t.adminToken, body: patch });
+  expect(res.statusCode, res.body).toBe(200);
+}
+
+export interface CreatedUser {
+  readonly id: string;
+  readonly userPrincipalName: string;
+}
+
+export async function createUser(
+  t: TestApp,
+  upn: string,
+  extra: Record<string, unknown> = {},
+): Promise<CreatedUser> {
+  const res = await t.request('POST', '/api/v1/admin/users', {
+    token: t.adminToken,
+    body: { userPrincipalName: upn, displayName: upn.split('@')[0], password: PASSWORD, ...extra },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<CreatedUser>();
+}
+
+/** Signs in with the password and, when asked, finishes the second step with a TOTP code. */
+export async function signIn(
+  t: TestApp,
+  upn: string,
+  password = PASSWORD,
+  totpSecret?: string,
+): Promise<string> {
+  const res = await t.request('POST', '/api/v1/auth/sign-in', { body: { userId: upn, password } });
+  expect(res.statusCode, res.body).toBe(200);
+  const cookie = res.cookies.find((c) => c.name === 'sspr_session')?.value;
+  if (cookie === undefined) throw new Error('no session cookie');
+  if (res.json<{ secondFactorRequired: boolean }>().secondFactorRequired) {
+    if (totpSecret === undefined) throw new Error('second step needed but no TOTP secret given');
+    t.clock.advance(30_000);
+    const verify = await t.request('POST', '/api/v1/auth/sign-in/verify', {
+      cookie,
+      body: { method: 'totp', code: totpCodeAt(totpSecret, t.clock.now()) },
+    });
+    expect(verify.statusCode, verify.body).toBe(200);
+  }
+  return cookie;
+}
+
+/** Registers an authenticator app for a signed-in user; returns its secret. */
+export async function registerTotp(t: TestApp, cookie: string): Promise<string> {
+  const start = await t.request('POST', '/api/v1/me/methods/totp', { cookie });
+  expect(start.statusCode, start.body).toBe(201);
+  const { secret } = start.json<{ secret: string }>();
+  const verify = await t.request('POST', '/api/v1/me/methods/totp/verify', {
+    cookie,
+    body: { code: totpCodeAt(secret, t.clock.now()) },
+  });
+  expect(verify.statusCode, verify.body).toBe(200);
+  return secret;
+}
+
+/** Moves to the next TOTP step and returns its code (a code cannot be used twice). */
+export function nextTotp(t: TestApp, secret: string): string {
+  t.clock.advance(30_000);
+  return totpCodeAt(secret, t.clock.now());
+}
+
+export const ANSWERS = [
+  { questionId: 'q01', answer: 'Springfield' },
+  { questionId: 'q02', answer: 'Rex the dog' },
+  { questionId: 'q04', answer: 'Lincoln Elementary' },
+];
+
+export async function startFlow(t: TestApp, userId: string) {
+  return t.request('POST', '/api/v1/sspr/flows', { body: { userId } });
+}
+
+/** The newest code mailed to an address (development outbox). */
+export function lastCodeTo(t: TestApp, address: string): string {
+  const entry = [...t.outbox.list()].reverse().find((m) => m.to === address);
+  const code = /\b(\d{8})\b/.exec(entry?.text ?? '')?.[1];
+  if (code === undefined) throw new Error(`no code mailed to ${address}`);
+  return code;
+}
