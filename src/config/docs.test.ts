@@ -40,6 +40,7 @@ describe('renderConfigDocs', () => {
     expect(row('mail.smtp.password')).toContain('| string, secret | — |');
     expect(row('directory.scope')).toContain('| list (`;` in env) | `[]` |');
     expect(row('directory.tls.rejectUnauthorized')).toContain('| boolean | `true` |');
+    expect(row('dataDir')).toContain('| path | `./data` |');
   });
 
   it('escapes pipes so a cell cannot break the table', () => {

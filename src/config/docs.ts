@@ -18,6 +18,7 @@ function typeText(key: ConfigKey): string {
     case 'list':
       return key.listSeparator === ',' ? 'list' : `list (${code(key.listSeparator)} in env)`;
     case 'string':
+      if (key.isPath) return 'path';
       return key.secret ? 'string, secret' : 'string';
     case 'integer':
     case 'number':

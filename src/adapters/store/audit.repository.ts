@@ -19,7 +19,7 @@ const toEvent = (row: Selectable<AuditEventsTable>): AuditEvent => ({
   targetUpn: row.targetUpn,
   ip: row.ip,
   userAgent: row.userAgent,
-  details: parseJson<Record<string, unknown>>(row.details),
+  details: parseJson(row.details) as Record<string, unknown>,
 });
 
 export function createAuditRepository(db: Kysely<Database>): AuditRepository {

@@ -9,7 +9,7 @@ const toMethod = (row: Selectable<AuthMethodsTable>): AuthMethod => ({
   userId: row.userId,
   kind: row.kind as MethodName,
   status: row.status as MethodStatus,
-  data: parseJson<MethodData>(row.data),
+  data: parseJson(row.data) as MethodData,
   lastUsedStep: row.lastUsedStep === null ? null : toNumber(row.lastUsedStep),
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,

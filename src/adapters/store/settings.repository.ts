@@ -11,7 +11,7 @@ export function createSettingsRepository(db: Kysely<Database>): SettingsReposito
         .select('value')
         .where('key', '=', key)
         .executeTakeFirst();
-      return row ? parseJson<unknown>(row.value) : undefined;
+      return row ? parseJson(row.value) : undefined;
     },
 
     async set(key, value, now) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -139,6 +140,69 @@ describe('PostgreSQL', () => {
   });
 
   storeContract(`postgres (schema ${schema})`, () => migrated({ url, schema }));
+
+  it('migrates a second schema in the same database independently', async () => {
+    // The first schema already holds schema_migrations; the second must still get its own.
+    const second = `${schema}_b`;
+    const store = await migrated({ url, schema: second });
+    try {
+      await store.settings.set('only-here', true, '2030-01-01T00:00:00.000Z');
+      expect(await store.settings.get('only-here')).toBe(true);
+    } finally {
+      await store.close();
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const applied = await client.query<{ name: string }>(
+        `select name from "${second}".schema_migrations`,
+      );
+      expect(applied.rows).toEqual([{ name: '0001_init' }]);
+      const leaked = await client.query(
+        `select 1 from "${schema}".settings where key = 'only-here'`,
+      );
+      expect(leaked.rowCount).toBe(0);
+    } finally {
+      await client.query(`drop schema if exists "${second}" cascade`);
+      await client.end();
+    }
+  });
+
+  it('maps a connection lost mid-session to STORE_UNAVAILABLE', async () => {
+    // A TCP proxy in front of the server, cut while the store holds pooled connections.
+    const target = new URL(url);
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 5432), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
+    const viaProxy = new URL(url);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String((proxy.address() as net.AddressInfo).port);
+    const store = await migrated({ url: viaProxy.href, schema });
+    try {
+      expect(await store.users.count()).toBeGreaterThanOrEqual(0);
+      const closed = new Promise<void>((done) => {
+        proxy.close(() => {
+          done();
+        });
+      });
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      const error = await store.users.count().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isSsprError(error, 'STORE_UNAVAILABLE')).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('keeps its tables in the given schema and migrates idempotently', async () => {
     const store = await migrated({ url, schema });

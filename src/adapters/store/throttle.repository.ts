@@ -29,8 +29,8 @@ export function createThrottleRepository(db: Kysely<Database>): ThrottleReposito
 
     async clear(keyPrefix) {
       // An exact, case-sensitive prefix on both dialects (SQLite's LIKE ignores ASCII case).
-      // Both count characters (code points), hence the spread.
-      const length = [...keyPrefix].length;
+      // SQL's substr counts characters (code points), not UTF-16 units.
+      const length = Array.from(keyPrefix).length;
       await db
         .deleteFrom('throttleEvents')
         .where(sql<string>`substr(key, 1, cast(${length} as integer))`, '=', keyPrefix)

@@ -142,6 +142,7 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
       await db
         .insertInto('userRoles')
         .values({ userId, role })
+        .onConflict((oc) => oc.doNothing())
         .execute();
     },
 

@@ -43,7 +43,10 @@ function adminAuth(deps: ServerDeps) {
       const token = await authenticateAdminToken(s, match[1]);
       return { actor: { id: null, upn: `token:${token.name}` }, roles: 'token' };
     }
-    const auth = await authenticate(s, readSessionToken(request));
+    // Neither a bearer token nor a session: the admin API answers "token missing" (SSPR_2006).
+    const session = readSessionToken(request);
+    if (session === undefined) fail('ADMIN_TOKEN_INVALID');
+    const auth = await authenticate(s, session);
     const roles = await s.store.users.rolesOf(auth.user.id);
     if (roles.length === 0) fail('FORBIDDEN');
     if (need !== undefined && !roles.some((r) => writers[need].includes(r))) fail('FORBIDDEN', { details: { needs: writers[need] } });

@@ -1,0 +1,134 @@
+/**
+ * Composition root of the `sspr` command. Commands that need concrete adapters (serve, demo, the
+ * token commands that open the store) are wired here; the rest live in src/cli/.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { isSsprError } from '../domain/errors/sspr-error.js';
+import { CliError } from '../cli/admin-client.js';
+import { registerAdminPolicy } from '../cli/admin-policy.js';
+import { registerConfigValidate } from '../cli/config-validate.js';
+import { processIo, type CliIo } from '../cli/io.js';
+import { registerTotpCode } from '../cli/totp-code.js';
+import { createStore } from '../adapters/store/create-store.js';
+import { createNodeRandom } from '../adapters/crypto/node-random.js';
+import { createSystemClock } from '../adapters/crypto/system-clock.js';
+import { createAdminToken } from '../services/admin-service.js';
+import { createServerRuntime, listen, VERSION } from './server-runtime.js';
+import { printDemoBanner, seedDemo } from './demo.js';
+
+function load(io: CliIo, file: string | undefined, extraEnv: Record<string, string> = {}): Config {
+  return loadConfig({ file, env: { ...io.env, ...extraEnv }, cwd: io.cwd });
+}
+
+function onSignals(close: () => Promise<void>): void {
+  let closing = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (closing) return;
+      closing = true;
+      void close().then(() => process.exit(0));
+    });
+  }
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('sspr')
+    .description('OpenSSPR: self-service password reset with password writeback')
+    .version(VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the server (portal API, admin API)')
+    .option('--config <file>', 'YAML configuration file (or SSPR_CONFIG)')
+    .action(async (options: { config?: string }) => {
+      const config = load(io, options.config);
+      const runtime = await createServerRuntime(config);
+      const url = await listen(runtime, config);
+      io.err(`sspr server listening on ${url} (public URL ${config.publicUrl})`);
+      onSignals(runtime.close);
+    });
+
+  program
+    .command('demo')
+    .description('run the product on its embedded default: SQLite, sample users, development outbox')
+    .option('--port <n>', 'port to listen on', '8080')
+    .option('--with-ldap', 'also start a private OpenLDAP and an agent (arrives with the writeback agent)')
+    .action(async (options: { port: string; withLdap?: boolean }) => {
+      if (options.withLdap === true) {
+        throw new CliError('--with-ldap needs the writeback agent, which is not part of this release yet; run `npm run demo` without it');
+      }
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--port must be 1-65535, not ${options.port}`);
+      const config = load(io, undefined, {
+        SSPR_DEMO: 'true',
+        SSPR_LISTEN: `127.0.0.1:${String(port)}`,
+        SSPR_PUBLIC_URL: io.env.SSPR_PUBLIC_URL ?? `http://127.0.0.1:${String(port)}`,
+        SSPR_CAPTCHA_ENABLED: io.env.SSPR_CAPTCHA_ENABLED ?? 'false',
+        SSPR_LOG_LEVEL: io.env.SSPR_LOG_LEVEL ?? 'warn',
+        SSPR_STORE_URL: io.env.SSPR_STORE_URL ?? `sqlite:${io.env.SSPR_DATA_DIR ?? './data'}/demo.db`,
+      });
+      io.err('Starting the OpenSSPR demo …');
+      const runtime = await createServerRuntime(config);
+      const secrets = await seedDemo(runtime);
+      let url: string;
+      try {
+        url = await listen(runtime, config);
+      } catch (error) {
+        await runtime.close();
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new CliError(`port ${String(port)} is in use; try: npm run demo -- --port ${String(port + 1)}`);
+        }
+        throw error;
+      }
+      io.err(`listening on ${url}`);
+      await printDemoBanner(runtime, config, config.publicUrl.replace(/\/+$/, ''), secrets, io);
+      onSignals(runtime.close);
+    });
+
+  const admin = program.command('admin').description('administration (admin API, or the store for the create commands)');
+  const token = admin.command('token').description('admin API tokens');
+  token
+    .command('create')
+    .description('on the server host: create an admin API token (printed alone on the last line)')
+    .option('--name <name>', 'a name to recognise the token by', 'cli')
+    .option('--config <file>', 'YAML configuration file (or SSPR_CONFIG)')
+    .action(async (options: { name: string; config?: string }) => {
+      const config = load(io, options.config);
+      const store = await createStore({ url: config.store.url });
+      try {
+        await store.migrate();
+        const created = await createAdminToken({ store, clock: createSystemClock(), random: createNodeRandom() }, options.name.slice(0, 100));
+        io.err(`Admin token "${options.name}" created (id ${created.id}). It is shown once; keep it secret.`);
+        io.out(created.token);
+      } finally {
+        await store.close();
+      }
+    });
+  registerAdminPolicy(admin, io);
+  registerConfigValidate(program, io);
+  registerTotpCode(program, io);
+  return program;
+}
+
+/** Runs the CLI; every expected failure prints one clear line and exits 1. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<void> {
+  const program = buildProgram(io).exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (error instanceof ConfigError) io.err(error.message);
+    else if (error instanceof CliError) io.err(`sspr: ${error.message}`);
+    else if (isSsprError(error)) io.err(`sspr: ${error.code}: ${error.message}`);
+    else io.err(`sspr: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
+
