@@ -204,7 +204,10 @@ export async function addGroupMember(deps: ServiceDeps, groupId: string, input: 
 }
 
 export async function removeGroupMember(deps: ServiceDeps, groupId: string, memberId: string) {
-  await deps.store.groups.removeMember(groupId, memberId);
+  if ((await deps.store.groups.findById(groupId)) === null) fail('RESOURCE_NOT_FOUND');
+  // Users are addressed by id or UPN (contract.md), as when adding; a group member by its id.
+  const id = memberId.includes('@') ? (await findUser(deps, memberId)).id : memberId;
+  await deps.store.groups.removeMember(groupId, id);
 }
 
 export async function queryAudit(deps: ServiceDeps, query: AuditQuery): Promise<Page<AuditEvent>> {

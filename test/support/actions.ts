@@ -86,3 +86,106 @@ export function lastCodeTo(t: TestApp, address: string): string {
   if (code === undefined) throw new Error(`no code mailed to ${address}`);
   return code;
 }
+
+/**
+ * The newest code mailed to an address. `t.outbox.list()` is newest first, so this is its first
+ * match (use it when an address received more than one code).
+ */
+export function newestCodeTo(t: TestApp, address: string): string {
+  const entry = t.outbox.list().find((m) => m.to === address);
+  const code = /\b(\d{8})\b/.exec(entry?.text ?? '')?.[1];
+  if (code === undefined) throw new Error(`no code mailed to ${address}`);
+  return code;
+}
+
+/** Signs in with the password only; returns the cookie and the answer (second step not done). */
+export async function signInPassword(
+  t: TestApp,
+  upn: string,
+  password = PASSWORD,
+): Promise<{ cookie: string; body: SignInBody }> {
+  const res = await t.request('POST', '/api/v1/auth/sign-in', { body: { userId: upn, password } });
+  expect(res.statusCode, res.body).toBe(200);
+  const cookie = res.cookies.find((c) => c.name === 'sspr_session')?.value;
+  if (cookie === undefined) throw new Error('no session cookie');
+  return { cookie, body: res.json<SignInBody>() };
+}
+
+export interface RegistrationBody {
+  readonly required: boolean;
+  readonly reconfirmDue: boolean;
+  readonly methodsRequired: number;
+  readonly methodsRegistered: number;
+}
+
+export interface SignInBody {
+  readonly userId: string;
+  readonly userPrincipalName: string;
+  readonly displayName: string;
+  readonly secondFactorRequired: boolean;
+  readonly secondFactorMethods: readonly { method: string; hint: string }[];
+  readonly roles: readonly string[];
+  readonly expiresAt: string;
+  readonly registration: RegistrationBody;
+}
+
+/** Registers (and confirms) an email address for a signed-in user; returns the method id. */
+export async function registerEmail(t: TestApp, cookie: string, address: string): Promise<string> {
+  const start = await t.request('POST', '/api/v1/me/methods/email', { cookie, body: { email: address } });
+  expect(start.statusCode, start.body).toBe(201);
+  const verify = await t.request('POST', '/api/v1/me/methods/email/verify', {
+    cookie,
+    body: { code: newestCodeTo(t, address) },
+  });
+  expect(verify.statusCode, verify.body).toBe(200);
+  return verify.json<{ id: string }>().id;
+}
+
+/** Registers security questions (the policy must allow them); returns the method id. */
+export async function registerQuestions(
+  t: TestApp,
+  cookie: string,
+  answers: readonly { questionId: string; answer: string }[] = ANSWERS,
+): Promise<string> {
+  const res = await t.request('POST', '/api/v1/me/methods/securityQuestions', {
+    cookie,
+    body: { answers },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ id: string }>().id;
+}
+
+export interface AuditItem {
+  readonly id: string;
+  readonly seq: number;
+  readonly occurredAt: string;
+  readonly activity: string;
+  readonly result: 'success' | 'failure';
+  readonly resultReason: string | null;
+  readonly actorId: string | null;
+  readonly actorUpn: string | null;
+  readonly targetId: string | null;
+  readonly targetUpn: string | null;
+  readonly details: Record<string, unknown>;
+}
+
+/** One page of GET /admin/audit with the test admin token. */
+export async function auditPage(
+  t: TestApp,
+  query: Record<string, string> = {},
+): Promise<{ items: AuditItem[]; nextCursor: string | null }> {
+  const res = await t.request('GET', `/api/v1/admin/audit?${new URLSearchParams(query).toString()}`, {
+    token: t.adminToken,
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ items: AuditItem[]; nextCursor: string | null }>();
+}
+
+/** Audit events of one activity (newest first, first page of up to 500). */
+export async function auditOf(
+  t: TestApp,
+  activity: string,
+  query: Record<string, string> = {},
+): Promise<AuditItem[]> {
+  return (await auditPage(t, { activity, limit: '500', ...query })).items;
+}

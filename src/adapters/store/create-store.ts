@@ -61,7 +61,7 @@ async function openSqlite(path: string): Promise<SqlStore> {
     dialect: withErrorMapping(new SqliteDialect({ database })),
     plugins: [new CamelCasePlugin()],
   });
-  return new KyselyStore(db, 'sqlite');
+  return new KyselyStore(db, { dialect: 'sqlite' });
 }
 
 async function openPostgres(options: CreateStoreOptions): Promise<SqlStore> {
@@ -92,21 +92,32 @@ async function openPostgres(options: CreateStoreOptions): Promise<SqlStore> {
     }),
   );
   const db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
+  let tablesIn: string;
   try {
-    if (schema === undefined) await sql`select 1`.execute(db);
-    else await createSchema(db, schema);
+    tablesIn = schema === undefined ? await currentSchema(db) : await createSchema(db, schema);
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw mapStoreError(error);
   }
-  return new KyselyStore(db, 'postgres');
+  return new KyselyStore(db, { dialect: 'postgres', schema: tablesIn });
 }
 
-async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {
+async function createSchema(db: Kysely<Database>, schema: string): Promise<string> {
   try {
     await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   } catch (error) {
     // Two processes creating the same schema at once: the loser sees a unique violation.
     if (!isUniqueViolation(error)) throw error;
   }
+  return schema;
+}
+
+/** The schema unqualified tables go to (the first existing one on the search_path). */
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+    db,
+  );
+  const schema = rows[0]?.schema ?? null;
+  if (schema === null) throw invalid('no schema of the PostgreSQL search_path exists');
+  return schema;
 }

@@ -52,7 +52,8 @@ export class KyselyStore implements SqlStore {
   /** `depth` 0: the root store; n > 0: inside n nested `transaction()` calls. */
   constructor(
     private readonly db: Kysely<Database>,
-    readonly dialect: SqlDialect,
+    /** PostgreSQL: `schema` holds the tables (kysely's migrator must be told explicitly). */
+    private readonly where: { readonly dialect: SqlDialect; readonly schema?: string },
     private readonly depth = 0,
   ) {
     this.users = createUserRepository(db);
@@ -67,9 +68,13 @@ export class KyselyStore implements SqlStore {
     this.settings = createSettingsRepository(db);
   }
 
+  get dialect(): SqlDialect {
+    return this.where.dialect;
+  }
+
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.depth === 0) {
-      return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.dialect, 1)));
+      return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.where, 1)));
     }
     // Nested: reuse the open transaction (starting another would wait forever for SQLite's single
     // connection). A savepoint makes an inner failure that the outer code catches undo only the
@@ -78,7 +83,7 @@ export class KyselyStore implements SqlStore {
     await sql`savepoint ${savepoint}`.execute(this.db);
     let result: T;
     try {
-      result = await fn(new KyselyStore(this.db, this.dialect, this.depth + 1));
+      result = await fn(new KyselyStore(this.db, this.where, this.depth + 1));
     } catch (error) {
       await sql`rollback to savepoint ${savepoint}`.execute(this.db);
       await sql`release savepoint ${savepoint}`.execute(this.db);
@@ -92,17 +97,20 @@ export class KyselyStore implements SqlStore {
     if (this.depth > 0) throw new Error('migrate() cannot run inside a transaction');
     const migrator = new Migrator({
       db: this.db.withoutPlugins(),
-      provider: new InCodeMigrationProvider(this.dialect),
+      provider: new InCodeMigrationProvider(this.where.dialect),
       migrationTableName: 'schema_migrations',
       migrationLockTableName: 'schema_migration_locks',
+      // Without it kysely looks for its tables in every schema and skips creating them when
+      // another schema of the database has them.
+      migrationTableSchema: this.where.schema,
     });
     const { error, results } = await migrator.migrateToLatest();
     if (error !== undefined) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
       const mapped = mapStoreError(error);
-      throw mapped === error
-        ? new Error(`store migration ${failed} failed`, { cause: error })
-        : mapped;
+      if (mapped !== error) throw mapped;
+      const what = failed === undefined ? 'store migration' : `store migration ${failed}`;
+      throw new Error(`${what} failed`, { cause: error });
     }
   }
 

@@ -113,6 +113,11 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
 
     app.post('/admin/users', { schema: { tags, security, summary: 'Create a cloud-only user', body: createUserBody } }, async (request, reply) => {
       const p = await principal(request, 'users');
+      // Granting an admin role is for full admins only; a user administrator must not mint them.
+      const grants = request.body.roles ?? [];
+      if (grants.length > 0 && p.roles !== 'token' && !p.roles.includes('globalAdministrator')) {
+        fail('FORBIDDEN', { details: { needs: ['globalAdministrator'] } });
+      }
       return reply.code(201).send(await createCloudUser(s, contextOf(request), p.actor, request.body));
     });
 

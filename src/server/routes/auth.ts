@@ -74,7 +74,8 @@ export function authRoutes(
         schema: {
           tags: ['session'],
           summary: 'Sign out; {everywhere:true} revokes every session of the user',
-          body: z.object({ everywhere: z.boolean().optional() }).strict().optional(),
+          // No body at all arrives as null: `POST /auth/sign-out` alone must work.
+          body: z.object({ everywhere: z.boolean().optional() }).strict().nullish(),
         },
       },
       async (request, reply) => {
