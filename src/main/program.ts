@@ -35,7 +35,22 @@ function onSignals(close: () => Promise<void>): void {
 }
 
 export function buildProgram(io: CliIo): Command {
+  const lines = (write: (line: string) => void) => (text: string) => {
+    for (const line of text.replace(/\n$/, '').split('\n')) write(line);
+  };
+  // Set before any subcommand is added: commander copies these settings into a subcommand when it
+  // is created, so a later call on the root would leave `admin policy set` & co. calling
+  // process.exit() and writing past `io`.
   const program = new Command('sspr')
+    .exitOverride()
+    .configureOutput({
+      writeOut: lines((line) => {
+        io.out(line);
+      }),
+      writeErr: lines((line) => {
+        io.err(line);
+      }),
+    })
     .description('OpenSSPR: self-service password reset with password writeback')
     .version(VERSION)
     .showHelpAfterError();

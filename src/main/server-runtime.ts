@@ -92,7 +92,14 @@ export async function createServerRuntime(
       sessionTtlMinutes: config.sessions.ttlMinutes,
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    log: { warn: (obj, msg) => logger.warn(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
+    log: {
+      warn: (obj, msg) => {
+        logger.warn(obj, msg);
+      },
+      info: (obj, msg) => {
+        logger.info(obj, msg);
+      },
+    },
   };
   const app = await buildServer({
     services,

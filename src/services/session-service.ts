@@ -167,12 +167,8 @@ export async function signInChallenge(deps: ServiceDeps, auth: AuthenticatedSess
     subject: `${deps.settings.organizationName} sign-in code`,
     text: `Your sign-in code is ${code}. It expires in 5 minutes. Reference: ${codeId}\n`,
   });
-  pendingSignInCodes.set(auth.session.id, codeId);
   return { codeExpiresAt: expiresAt };
 }
-
-/** Latest email code per pending session (process-local; a restart just means "send again"). */
-const pendingSignInCodes = new Map<string, string>();
 
 /** Completes sign-in with a TOTP or email code. */
 export async function signInVerify(
@@ -198,10 +194,8 @@ export async function signInVerify(
       }
     }
   } else {
-    const codeId = pendingSignInCodes.get(auth.session.id);
-    if (codeId === undefined) fail('NO_CHALLENGE_PENDING');
-    const code = await deps.store.codes.findById(codeId);
-    if (code === null || code.usedAt !== null) fail('CODE_INVALID');
+    const code = await deps.store.codes.findLatestUnused('sign-in', auth.session.id);
+    if (code === null) fail('NO_CHALLENGE_PENDING');
     const attempts = await deps.store.codes.incrementAttempts(code.id);
     if (now.toISOString() >= code.expiresAt) fail('CODE_EXPIRED');
     ok = attempts <= 5 && codeMatches(deps.settings.codeKey, code.id, input.code.trim(), code.hmac) && (await deps.store.codes.consume(code.id, now.toISOString()));
@@ -216,7 +210,6 @@ export async function signInVerify(
     fail('CODE_INVALID');
   }
   await deps.store.sessions.completeSecondFactor(auth.session.id);
-  pendingSignInCodes.delete(auth.session.id);
   await audit(deps, deps.store, ctx, {
     activity: 'Sign-in activity',
     result: 'success',

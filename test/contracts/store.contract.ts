@@ -562,6 +562,20 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.codes.findById(uid('missing'))).toBeNull();
       });
 
+      it('finds the newest unused code of a purpose for a subject', async () => {
+        const subject = uid('session');
+        const older = { ...newCode(), subject, purpose: 'sign-in' as const, createdAt: at(0) };
+        const newer = { ...newCode(), subject, purpose: 'sign-in' as const, createdAt: at(1) };
+        const otherPurpose = { ...newCode(), subject, createdAt: at(2) };
+        for (const c of [older, newer, otherPurpose]) await store.codes.create(c);
+        expect((await store.codes.findLatestUnused('sign-in', subject))?.id).toBe(newer.id);
+        await store.codes.consume(newer.id, at(2));
+        expect((await store.codes.findLatestUnused('sign-in', subject))?.id).toBe(older.id);
+        await store.codes.consume(older.id, at(2));
+        expect(await store.codes.findLatestUnused('sign-in', subject)).toBeNull();
+        expect(await store.codes.findLatestUnused('sign-in', uid('nobody'))).toBeNull();
+      });
+
       it('bumps the attempt counter and returns the new count', async () => {
         const code = newCode();
         await store.codes.create(code);

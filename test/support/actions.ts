@@ -5,7 +5,10 @@ import type { TestApp } from './test-app.js';
 export const PASSWORD = 'Xk9#mq2!Lp4v';
 
 export async function patchPolicy(t: TestApp, patch: unknown): Promise<void> {
-  const res = await t.request('PATCH', '/api/v1/admin/policy', { token: t.adminToken, body: patch });
+  const res = await t.request('PATCH', '/api/v1/admin/policy', {
+    token: t.adminToken,
+    body: patch,
+  });
   expect(res.statusCode, res.body).toBe(200);
 }
 
@@ -131,7 +134,10 @@ export interface SignInBody {
 
 /** Registers (and confirms) an email address for a signed-in user; returns the method id. */
 export async function registerEmail(t: TestApp, cookie: string, address: string): Promise<string> {
-  const start = await t.request('POST', '/api/v1/me/methods/email', { cookie, body: { email: address } });
+  const start = await t.request('POST', '/api/v1/me/methods/email', {
+    cookie,
+    body: { email: address },
+  });
   expect(start.statusCode, start.body).toBe(201);
   const verify = await t.request('POST', '/api/v1/me/methods/email/verify', {
     cookie,
@@ -174,9 +180,13 @@ export async function auditPage(
   t: TestApp,
   query: Record<string, string> = {},
 ): Promise<{ items: AuditItem[]; nextCursor: string | null }> {
-  const res = await t.request('GET', `/api/v1/admin/audit?${new URLSearchParams(query).toString()}`, {
-    token: t.adminToken,
-  });
+  const res = await t.request(
+    'GET',
+    `/api/v1/admin/audit?${new URLSearchParams(query).toString()}`,
+    {
+      token: t.adminToken,
+    },
+  );
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ items: AuditItem[]; nextCursor: string | null }>();
 }

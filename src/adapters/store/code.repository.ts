@@ -41,6 +41,20 @@ export function createCodeRepository(db: Kysely<Database>): CodeRepository {
       return row ? toCode(row) : null;
     },
 
+    async findLatestUnused(purpose, subject) {
+      const row = await db
+        .selectFrom('oneTimeCodes')
+        .selectAll()
+        .where('purpose', '=', purpose)
+        .where('subject', '=', subject)
+        .where('usedAt', 'is', null)
+        .orderBy('createdAt', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? toCode(row) : null;
+    },
+
     async incrementAttempts(id) {
       const row = await db
         .updateTable('oneTimeCodes')

@@ -47,7 +47,7 @@ export async function createStore(options: CreateStoreOptions): Promise<SqlStore
 
 async function openSqlite(path: string): Promise<SqlStore> {
   if (path === '') throw invalid('sqlite: needs a file path or :memory:');
-  let database: SqliteDatabase.Database;
+  let database: SqliteDatabase.Database | undefined;
   try {
     if (path !== ':memory:') await mkdir(dirname(resolve(path)), { recursive: true });
     database = new SqliteDatabase(path);
@@ -55,6 +55,7 @@ async function openSqlite(path: string): Promise<SqlStore> {
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
   } catch (error) {
+    database?.close();
     throw new SsprError('STORE_UNAVAILABLE', { cause: error });
   }
   const db = new Kysely<Database>({
@@ -75,9 +76,12 @@ async function openPostgres(options: CreateStoreOptions): Promise<SqlStore> {
     connectionTimeoutMillis: 10_000,
     application_name: 'opensspr',
   });
-  // An idle client losing its server emits 'error' on the pool; without a listener that would
-  // crash the process. The next query reports the outage as STORE_UNAVAILABLE instead.
+  // A client losing its server emits 'error' (on the pool while idle, on the client while checked
+  // out); unheard, that would crash the process. The failing query reports STORE_UNAVAILABLE.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const setSearchPath =
     schema === undefined ? undefined : CompiledQuery.raw(`set search_path to "${schema}"`);
   const dialect: Dialect = withErrorMapping(
@@ -103,6 +107,9 @@ async function openPostgres(options: CreateStoreOptions): Promise<SqlStore> {
 }
 
 async function createSchema(db: Kysely<Database>, schema: string): Promise<string> {
+  // Look first: CREATE SCHEMA IF NOT EXISTS still needs the CREATE privilege on the database.
+  const { rows } = await sql`select 1 from pg_namespace where nspname = ${schema}`.execute(db);
+  if (rows.length > 0) return schema;
   try {
     await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   } catch (error) {

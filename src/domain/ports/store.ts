@@ -117,6 +117,8 @@ export interface OneTimeCode {
 export interface CodeRepository {
   create(code: Omit<OneTimeCode, 'attempts' | 'usedAt'>): Promise<void>;
   findById(id: string): Promise<OneTimeCode | null>;
+  /** The newest unused code of a purpose for a subject (e.g. the sign-in code of a session). */
+  findLatestUnused(purpose: OneTimeCode['purpose'], subject: string): Promise<OneTimeCode | null>;
   /** Bumps the attempt counter first (before any comparison) and returns the new count. */
   incrementAttempts(id: string): Promise<number>;
   /** Atomically consumes: true only for the first caller (UPDATE … WHERE used_at IS NULL). */

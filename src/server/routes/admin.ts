@@ -18,6 +18,7 @@ import {
   removeGroupMember,
 } from '../../services/admin-service.js';
 import { getPolicy, updatePolicy, type Actor } from '../../services/policy-service.js';
+import { ssprPolicySchema } from '../../domain/model/sspr-policy.js';
 import { idParams, limits, passwordSchema } from './schemas.js';
 import { readSessionToken } from './session-cookie.js';
 
@@ -90,7 +91,7 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
     const tags = ['admin'];
     const security: { [name: string]: string[] }[] = [{ adminToken: [] }, { session: [] }];
 
-    app.get('/admin/policy', { schema: { tags, security, summary: 'The SSPR policy document' } }, async (request) => {
+    app.get('/admin/policy', { schema: { tags, security, summary: 'The SSPR policy document', response: { 200: ssprPolicySchema } } }, async (request) => {
       await principal(request);
       return getPolicy(s.store);
     });
@@ -102,7 +103,9 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
           tags,
           security,
           summary: 'Change the SSPR policy (deep merge); every change is audited with old and new values',
+          description: 'The body is any part of the policy document; objects merge, arrays and values replace. The merged document must be valid (SSPR_4005 lists every problem).',
           body: z.record(z.string(), z.unknown()),
+          response: { 200: ssprPolicySchema },
         },
       },
       async (request) => {

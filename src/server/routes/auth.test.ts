@@ -95,7 +95,10 @@ describe('POST /auth/sign-in', () => {
     expect(a.error.correlationId).not.toBe(b.error.correlationId);
 
     const failures = await auditOf(t, 'Sign-in activity', { result: 'failure' });
-    expect(failures.map((e) => e.actorUpn).sort()).toEqual(['ann@contoso.com', 'nobody@contoso.com']);
+    expect(failures.map((e) => e.actorUpn).sort()).toEqual([
+      'ann@contoso.com',
+      'nobody@contoso.com',
+    ]);
   });
 
   it('pauses sign-in after 10 failures (429 SSPR_2004, Retry-After) and recovers after the lock', async () => {
@@ -143,7 +146,9 @@ describe('POST /auth/sign-in', () => {
   });
 
   it('validates the body (SSPR_1001)', async () => {
-    const missing = await t.request('POST', '/api/v1/auth/sign-in', { body: { userId: 'a@contoso.com' } });
+    const missing = await t.request('POST', '/api/v1/auth/sign-in', {
+      body: { userId: 'a@contoso.com' },
+    });
     expect(missing.statusCode).toBe(400);
     expect(errorCode(missing)).toBe('SSPR_1001');
     const extra = await t.request('POST', '/api/v1/auth/sign-in', {
@@ -311,7 +316,9 @@ describe('GET /auth/session and sign-out', () => {
     const cleared = out.cookies.find((c) => c.name === 'sspr_session');
     expect(cleared?.value).toBe('');
     expect(cleared?.expires?.getTime() ?? Infinity).toBeLessThanOrEqual(Date.now());
-    expect(errorCode(await t.request('GET', '/api/v1/auth/session', { cookie: a }))).toBe('SSPR_2001');
+    expect(errorCode(await t.request('GET', '/api/v1/auth/session', { cookie: a }))).toBe(
+      'SSPR_2001',
+    );
     expect((await t.request('GET', '/api/v1/auth/session', { cookie: b })).statusCode).toBe(200);
     // Signing out twice needs a session.
     expect(errorCode(await t.request('POST', '/api/v1/auth/sign-out', { cookie: a }))).toBe(
@@ -331,8 +338,12 @@ describe('GET /auth/session and sign-out', () => {
     });
     expect(out.statusCode, out.body).toBe(200);
     expect(out.json()).toEqual({ signedOut: true, sessionsRevoked: 2 });
-    expect(errorCode(await t.request('GET', '/api/v1/me/methods', { cookie: b }))).toBe('SSPR_2001');
-    expect(errorCode(await t.request('GET', '/api/v1/me/methods', { cookie: a }))).toBe('SSPR_2001');
+    expect(errorCode(await t.request('GET', '/api/v1/me/methods', { cookie: b }))).toBe(
+      'SSPR_2001',
+    );
+    expect(errorCode(await t.request('GET', '/api/v1/me/methods', { cookie: a }))).toBe(
+      'SSPR_2001',
+    );
     expect((await t.request('GET', '/api/v1/me/methods', { cookie: bob })).statusCode).toBe(200);
   });
 
@@ -365,7 +376,9 @@ describe('registration status', () => {
       methodsRegistered: 1,
     });
     const methods = await t.request('GET', '/api/v1/me/methods', { cookie });
-    expect(methods.json<{ registration: { required: boolean } }>().registration.required).toBe(false);
+    expect(methods.json<{ registration: { required: boolean } }>().registration.required).toBe(
+      false,
+    );
   });
 
   it('does not require registration out of scope or when the policy does not ask for it', async () => {

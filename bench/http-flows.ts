@@ -1,0 +1,428 @@
+/**
+ * Complete self-service reset flows per second over real HTTP: start → TOTP gate → new password,
+ * against the production composition root in a child process (bench/server-process.ts), on
+ * SQLite (a temp file) and PostgreSQL (a private cluster from scripts/postgres.mjs).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createNodeRandom } from '../src/adapters/crypto/node-random.js';
+import { generateTotpSecret, totpCodeAt } from '../src/domain/methods/totp.js';
+import { createJsonClient, type JsonClient, type JsonResponse } from './http-client.js';
+import { runBounded } from './pool.js';
+import { fixed, int, ms, progress, renderTable } from './report.js';
+import type { ChildMessage, SeedUser, StartMessage } from './server-messages.js';
+import { percentile } from './stats.js';
+
+export type StoreName = 'sqlite' | 'postgres';
+export const STEPS = ['start', 'verify', 'reset'] as const;
+export type Step = (typeof STEPS)[number];
+
+export interface FlowBenchOptions {
+  readonly stores: readonly StoreName[];
+  readonly concurrency: number;
+  readonly maxFlows: number;
+  readonly maxSeconds: number;
+  /** Flows run before each measurement, not counted (JIT, connection pools, SQLite cache). */
+  readonly warmupFlows: number;
+  /** Users seeded per store; every flow gets its own (a TOTP code is good once per 30-s step). */
+  readonly users: number;
+}
+
+export interface FlowRow {
+  readonly store: StoreName;
+  readonly timingFloorMs: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly elapsedMs: number;
+  readonly flowMs: readonly number[];
+  readonly stepMs: Readonly<Record<Step, readonly number[]>>;
+}
+
+export interface FlowFailure {
+  readonly store: StoreName;
+  readonly timingFloorMs: number;
+  readonly phase: 'warm-up' | 'measured';
+  readonly upn: string;
+  readonly step: Step;
+  readonly status: number;
+  readonly detail: string;
+}
+
+export interface FlowBenchResult {
+  readonly rows: readonly FlowRow[];
+  readonly failures: readonly FlowFailure[];
+}
+
+/** The floors compared per store: the production default (null = as the root sets it) and none. */
+const FLOORS: readonly (number | null)[] = [null, 0];
+const API = '/api/v1/sspr/flows';
+const SERVER_PROCESS = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** Users needed per store for the options: every server row runs warm-up + measured flows. */
+export const usersNeeded = (o: Pick<FlowBenchOptions, 'warmupFlows' | 'maxFlows'>): number =>
+  FLOORS.length * (o.warmupFlows + o.maxFlows);
+
+export async function runFlowBench(options: FlowBenchOptions): Promise<FlowBenchResult> {
+  if (options.users < usersNeeded(options)) {
+    throw new Error(`--users must be at least ${usersNeeded(options)} for these options`);
+  }
+  const rows: FlowRow[] = [];
+  const failures: FlowFailure[] = [];
+  const root = await mkdtemp(join(tmpdir(), 'opensspr-bench-'));
+  let postgres: { url: string; stop: () => Promise<void> } | undefined;
+  try {
+    for (const store of options.stores) {
+      let storeUrl: string;
+      if (store === 'postgres') {
+        progress('postgres: starting a private cluster (scripts/postgres.mjs)');
+        postgres = await startPrivatePostgres(root);
+        storeUrl = postgres.url;
+      } else {
+        storeUrl = `sqlite:${join(root, 'sqlite', 'bench.db')}`;
+      }
+      const users = makeUsers(options.users);
+      const secretsKey = randomBytes(32).toString('base64');
+      let next = 0;
+      for (const [i, floor] of FLOORS.entries()) {
+        const seed = i === 0 ? users : [];
+        if (seed.length > 0) progress(`${store}: seeding ${seed.length} users with TOTP`);
+        const server = await startServer({
+          type: 'start',
+          storeUrl,
+          dataDir: join(root, store),
+          secretsKey,
+          timingFloorMs: floor,
+          seed,
+        });
+        const label = `${store}, floor ${server.timingFloorMs} ms`;
+        const client = createJsonClient(server.url, options.concurrency);
+        try {
+          const warm = users.slice(next, next + options.warmupFlows);
+          next += warm.length;
+          progress(`${label}: warm-up, ${warm.length} flows`);
+          const warmRun = await driveFlows(client, warm, options.concurrency, Infinity);
+          for (const f of warmRun.failures) failures.push({ ...f, store, timingFloorMs: server.timingFloorMs, phase: 'warm-up' }); // prettier-ignore
+          const measured = users.slice(next, next + options.maxFlows);
+          progress(
+            `${label}: measuring, up to ${measured.length} flows or ${options.maxSeconds} s, concurrency ${options.concurrency}`,
+          );
+          const run = await driveFlows(client, measured, options.concurrency, options.maxSeconds * 1000); // prettier-ignore
+          next += run.started;
+          for (const f of run.failures) failures.push({ ...f, store, timingFloorMs: server.timingFloorMs, phase: 'measured' }); // prettier-ignore
+          rows.push({
+            store,
+            timingFloorMs: server.timingFloorMs,
+            completed: run.flowMs.length,
+            failed: run.failures.length,
+            elapsedMs: run.elapsedMs,
+            flowMs: run.flowMs,
+            stepMs: run.stepMs,
+          });
+        } finally {
+          client.close();
+          const mails = await server.stop();
+          if (mails > 0) progress(`${label}: warning, the server sent ${mails} mails`);
+        }
+      }
+      if (postgres !== undefined) {
+        progress('postgres: stopping the cluster');
+        const stopping = postgres;
+        postgres = undefined;
+        await stopping.stop();
+      }
+    }
+  } finally {
+    if (postgres !== undefined) await postgres.stop().catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+  }
+  return { rows, failures };
+}
+
+/** Fresh users per store: their UPNs and TOTP secrets (the parent computes the codes). */
+function makeUsers(count: number): SeedUser[] {
+  const random = createNodeRandom();
+  return Array.from({ length: count }, (_, i) => ({
+    upn: `bench.user${String(i).padStart(5, '0')}@contoso.com`,
+    secret: generateTotpSecret(random),
+  }));
+}
+
+type PartialFailure = Omit<FlowFailure, 'store' | 'timingFloorMs' | 'phase'>;
+
+interface DriveResult {
+  readonly started: number;
+  readonly elapsedMs: number;
+  readonly flowMs: number[];
+  readonly stepMs: Record<Step, number[]>;
+  readonly failures: PartialFailure[];
+}
+
+/** Runs one flow per user, `concurrency` at a time, until the users or the time run out. */
+async function driveFlows(
+  client: JsonClient,
+  users: readonly SeedUser[],
+  concurrency: number,
+  maxMs: number,
+): Promise<DriveResult> {
+  const flowMs: number[] = [];
+  const stepMs: Record<Step, number[]> = { start: [], verify: [], reset: [] };
+  const failures: PartialFailure[] = [];
+  const ticker = Number.isFinite(maxMs)
+    ? setInterval(() => {
+        progress(`  … ${flowMs.length} flows done, ${failures.length} failed`);
+      }, 5_000)
+    : undefined;
+  try {
+    const { started, elapsedMs } = await runBounded({
+      concurrency,
+      maxTasks: users.length,
+      maxMs,
+      task: async (index) => {
+        const user = users[index];
+        if (user === undefined) return;
+        const outcome = await oneFlow(client, user, index);
+        if ('failure' in outcome) {
+          failures.push(outcome.failure);
+          return;
+        }
+        flowMs.push(outcome.total);
+        for (const step of STEPS) stepMs[step].push(outcome.steps[step]);
+      },
+    });
+    return { started, elapsedMs, flowMs, stepMs, failures };
+  } finally {
+    if (ticker !== undefined) clearInterval(ticker);
+  }
+}
+
+type FlowOutcome =
+  | { readonly total: number; readonly steps: Record<Step, number> }
+  | { readonly failure: PartialFailure };
+
+/** A new password per user that passes the cloud policy and the banned-password check. */
+const newPasswordFor = (index: number): string => `Harbor-Kite-${String(index).padStart(4, '0')}!`;
+
+async function oneFlow(client: JsonClient, user: SeedUser, index: number): Promise<FlowOutcome> {
+  const steps: Record<Step, number> = { start: 0, verify: 0, reset: 0 };
+  const timed = async (step: Step, path: string, body: unknown): Promise<JsonResponse> => {
+    const begin = performance.now();
+    const response = await client.post(path, body);
+    steps[step] = performance.now() - begin;
+    return response;
+  };
+  const failed = (step: Step, status: number, detail: string): FlowOutcome => ({
+    failure: { upn: user.upn, step, status, detail },
+  });
+  let step: Step = 'start';
+  try {
+    const started = await timed('start', API, { userId: user.upn });
+    const flowId = field(started.body, 'flowId');
+    if (started.status !== 201 || flowId === undefined) {
+      return failed(step, started.status, describeBody(started.body));
+    }
+    step = 'verify';
+    const code = totpCodeAt(user.secret, new Date());
+    const verified = await timed('verify', `${API}/${flowId}/verify`, { method: 'totp', code });
+    if (verified.status !== 200 || field(verified.body, 'state') !== 'new_password') {
+      return failed(step, verified.status, describeBody(verified.body));
+    }
+    step = 'reset';
+    const reset = await timed('reset', `${API}/${flowId}/reset`, {
+      newPassword: newPasswordFor(index),
+    });
+    if (reset.status !== 200 || field(reset.body, 'state') !== 'completed') {
+      return failed(step, reset.status, describeBody(reset.body));
+    }
+  } catch (error) {
+    return failed(step, 0, error instanceof Error ? error.message : String(error));
+  }
+  return { total: steps.start + steps.verify + steps.reset, steps };
+}
+
+function field(body: unknown, name: string): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The error code and message of an error answer, else the (shortened) body. */
+function describeBody(body: unknown): string {
+  if (typeof body === 'object' && body !== null && 'error' in body) {
+    const error = (body as { error: { code?: unknown; message?: unknown } }).error;
+    return `${String(error.code)} ${String(error.message)}`;
+  }
+  return JSON.stringify(body).slice(0, 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process and PostgreSQL
+
+interface RunningServer {
+  readonly url: string;
+  readonly timingFloorMs: number;
+  /** Stops the server; answers how many mails it sent. */
+  stop(): Promise<number>;
+}
+
+async function startServer(start: StartMessage): Promise<RunningServer> {
+  const child = fork(SERVER_PROCESS, [], {
+    execArgv: ['--import', TSX_LOADER],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  try {
+    const readying = nextMessage(child, 'ready', 300_000);
+    child.send(start);
+    const ready = await readying;
+    if (ready.type !== 'ready') throw new Error('unreachable');
+    return {
+      url: ready.url,
+      timingFloorMs: ready.timingFloorMs,
+      stop: async () => {
+        const stopping = nextMessage(child, 'stopped', 30_000).catch(() => undefined);
+        if (running()) child.send({ type: 'stop' });
+        const answer = await stopping;
+        await Promise.race([exited, delay(10_000)]);
+        if (running()) child.kill('SIGKILL');
+        return answer?.type === 'stopped' ? answer.mailsSent : 0;
+      },
+    };
+  } catch (error) {
+    if (running()) child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
+}
+
+/** The next message of a type from the server process; rejects on "failed", exit or timeout. */
+function nextMessage(
+  child: ChildProcess,
+  type: ChildMessage['type'],
+  timeoutMs: number,
+): Promise<ChildMessage> {
+  return new Promise<ChildMessage>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`server process: no "${type}" message within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const onMessage = (raw: unknown): void => {
+      const message = raw as ChildMessage;
+      if (message.type === type) {
+        cleanup();
+        resolve(message);
+      } else if (message.type === 'failed') {
+        cleanup();
+        reject(new Error(`server process failed:\n${message.message}`));
+      }
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`server process exited (code ${String(code)}) before "${type}"`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+const delay = (millis: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, millis);
+  });
+
+type StartPostgres = (options: {
+  baseDir: string;
+}) => Promise<{ url: string; stop: () => Promise<void> }>;
+
+async function startPrivatePostgres(
+  root: string,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  // The benchmark wants its own cluster, never a shared test server named by the environment.
+  delete process.env.SSPR_TEST_PG_URL;
+  const script = new URL('../scripts/postgres.mjs', import.meta.url).href;
+  const { startPostgres } = (await import(script)) as { startPostgres: StartPostgres };
+  return startPostgres({ baseDir: join(root, 'postgres') });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+export function renderFlowTable(result: FlowBenchResult): string {
+  const pair = (values: readonly number[]): string =>
+    `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))}`;
+  const rows = result.rows.map((row) => [
+    row.store,
+    `${row.timingFloorMs} ms`,
+    int(row.completed),
+    int(row.failed),
+    fixed(row.elapsedMs / 1000, 1),
+    fixed(row.completed / (row.elapsedMs / 1000), 1),
+    pair(row.flowMs),
+    pair(row.stepMs.start),
+    pair(row.stepMs.verify),
+    pair(row.stepMs.reset),
+  ]);
+  return renderTable(
+    [
+      { header: 'store', align: 'left' },
+      { header: 'floor' },
+      { header: 'flows' },
+      { header: 'failed' },
+      { header: 'time s' },
+      { header: 'flows/s' },
+      { header: 'flow p50 / p99' },
+      { header: 'start p50 / p99' },
+      { header: 'verify p50 / p99' },
+      { header: 'reset p50 / p99' },
+    ],
+    rows,
+  );
+}
+
+/** Failures grouped by store, floor, step and answer, with a count; at most `limit` groups. */
+export function renderFailures(failures: readonly FlowFailure[], limit = 20): string {
+  const groups = new Map<string, { failure: FlowFailure; count: number }>();
+  for (const f of failures) {
+    const key = `${f.store}|${f.timingFloorMs}|${f.phase}|${f.step}|${f.status}|${f.detail}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { failure: f, count: 1 });
+    else group.count++;
+  }
+  const rows = [...groups.values()]
+    .sort((a, b) => b.count - a.count)
+    .slice(0, limit)
+    .map(({ failure: f, count }) => [
+      int(count),
+      f.store,
+      `${f.timingFloorMs} ms`,
+      f.phase,
+      f.step,
+      String(f.status),
+      f.detail.split('\n', 1)[0] ?? '',
+      f.upn,
+    ]);
+  return renderTable(
+    [
+      { header: 'count' },
+      { header: 'store', align: 'left' },
+      { header: 'floor' },
+      { header: 'phase', align: 'left' },
+      { header: 'step', align: 'left' },
+      { header: 'status' },
+      { header: 'answer', align: 'left' },
+      { header: 'e.g. user', align: 'left' },
+    ],
+    rows,
+  );
+}

@@ -1,0 +1,32 @@
+/** The IPC messages between the benchmark (parent) and bench/server-process.ts (child). */
+
+export interface SeedUser {
+  readonly upn: string;
+  /** Base32 TOTP secret; the parent computes the codes from it. */
+  readonly secret: string;
+}
+
+export interface StartMessage {
+  readonly type: 'start';
+  readonly storeUrl: string;
+  readonly dataDir: string;
+  /** base64, shared by every server on one store so the sealed TOTP secrets stay readable. */
+  readonly secretsKey: string;
+  /** null: the production default of createServerRuntime. */
+  readonly timingFloorMs: number | null;
+  /** Users to create before listening (the first server on a store seeds, the next reuses). */
+  readonly seed: readonly SeedUser[];
+}
+
+export type ParentMessage = StartMessage | { readonly type: 'stop' };
+
+export type ChildMessage =
+  | {
+      readonly type: 'ready';
+      readonly url: string;
+      /** The floor the running server uses (read back from its services). */
+      readonly timingFloorMs: number;
+      readonly users: number;
+    }
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'stopped'; readonly mailsSent: number };
