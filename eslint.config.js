@@ -8,11 +8,15 @@ import globals from 'globals';
  *   main → server | agent | cli → services → domain ; adapters → domain/ports ; only main/ wires adapters.
  */
 const why = {
-  domain: 'domain/ holds pure rules: it may import only zod, node:crypto and pure helpers (docs/adr/0002).',
-  adapters: 'only src/main/ (composition roots) may import concrete adapters; depend on a port in domain/ports.',
+  domain:
+    'domain/ holds pure rules: it may import only zod, node:crypto and pure helpers (docs/adr/0002).',
+  adapters:
+    'only src/main/ (composition roots) may import concrete adapters; depend on a port in domain/ports.',
   server: 'only src/main/ and src/cli/ may import the server; services and domain stay HTTP-free.',
-  agent: 'the agent never imports the server, services or the store: it sees protocol/ and the Directory port only.',
-  services: 'services are use cases over ports; they must not reach into the HTTP layer, CLI or composition roots.',
+  agent:
+    'the agent never imports the server, services or the store: it sees protocol/ and the Directory port only.',
+  services:
+    'services are use cases over ports; they must not reach into the HTTP layer, CLI or composition roots.',
 };
 
 const restrict = (patterns) => ({
@@ -21,13 +25,23 @@ const restrict = (patterns) => ({
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '.test-run/**', 'web/dist/**'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'data/**',
+      'coverage/**',
+      '.test-run/**',
+      'web/dist/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'scripts/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -36,7 +50,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': [
         'error',
         {
@@ -49,21 +66,57 @@ export default tseslint.config(
   {
     files: ['src/domain/**/*.ts'],
     rules: restrict([
-      { group: ['**/adapters/**', '**/services/**', '**/server/**', '**/agent/**', '**/cli/**', '**/main/**', '**/config/**'], message: why.domain },
-      { group: ['fastify', 'fastify/*', 'kysely', 'pg', 'better-sqlite3', 'nodemailer', 'ldapts', 'ws', 'pino', '@node-rs/*', 'node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:child_process'], message: why.domain },
+      {
+        group: [
+          '**/adapters/**',
+          '**/services/**',
+          '**/server/**',
+          '**/agent/**',
+          '**/cli/**',
+          '**/main/**',
+          '**/config/**',
+        ],
+        message: why.domain,
+      },
+      {
+        group: [
+          'fastify',
+          'fastify/*',
+          'kysely',
+          'pg',
+          'better-sqlite3',
+          'nodemailer',
+          'ldapts',
+          'ws',
+          'pino',
+          '@node-rs/*',
+          'node:fs',
+          'node:fs/*',
+          'node:net',
+          'node:http',
+          'node:child_process',
+        ],
+        message: why.domain,
+      },
     ]),
   },
   {
     files: ['src/services/**/*.ts'],
     rules: restrict([
       { group: ['**/adapters/**'], message: why.adapters },
-      { group: ['**/server/**', '**/cli/**', '**/main/**', '**/agent/**', 'fastify'], message: why.services },
+      {
+        group: ['**/server/**', '**/cli/**', '**/main/**', '**/agent/**', 'fastify'],
+        message: why.services,
+      },
     ]),
   },
   {
     files: ['src/adapters/**/*.ts'],
     rules: restrict([
-      { group: ['**/services/**', '**/server/**', '**/cli/**', '**/main/**', '**/agent/**'], message: why.adapters },
+      {
+        group: ['**/services/**', '**/server/**', '**/cli/**', '**/main/**', '**/agent/**'],
+        message: why.adapters,
+      },
     ]),
   },
   {
@@ -76,7 +129,16 @@ export default tseslint.config(
   {
     files: ['src/agent/**/*.ts'],
     rules: restrict([
-      { group: ['**/server/**', '**/services/**', '**/adapters/store/**', '**/cli/**', '**/main/**'], message: why.agent },
+      {
+        group: [
+          '**/server/**',
+          '**/services/**',
+          '**/adapters/store/**',
+          '**/cli/**',
+          '**/main/**',
+        ],
+        message: why.agent,
+      },
     ]),
   },
   {

@@ -39,6 +39,8 @@ export interface FlowRow {
   readonly completed: number;
   readonly failed: number;
   readonly elapsedMs: number;
+  /** CPU time of the server process during the measured flows (all threads). */
+  readonly serverCpuMs: number;
   readonly flowMs: readonly number[];
   readonly stepMs: Readonly<Record<Step, readonly number[]>>;
 }
@@ -102,32 +104,47 @@ export async function runFlowBench(options: FlowBenchOptions): Promise<FlowBench
         });
         const label = `${store}, floor ${server.timingFloorMs} ms`;
         const client = createJsonClient(server.url, options.concurrency);
+        let measuredRun: DriveResult | undefined;
         try {
           const warm = users.slice(next, next + options.warmupFlows);
           next += warm.length;
           progress(`${label}: warm-up, ${warm.length} flows`);
           const warmRun = await driveFlows(client, warm, options.concurrency, Infinity);
-          for (const f of warmRun.failures) failures.push({ ...f, store, timingFloorMs: server.timingFloorMs, phase: 'warm-up' }); // prettier-ignore
+          for (const f of warmRun.failures)
+            failures.push({ ...f, store, timingFloorMs: server.timingFloorMs, phase: 'warm-up' });
           const measured = users.slice(next, next + options.maxFlows);
           progress(
             `${label}: measuring, up to ${measured.length} flows or ${options.maxSeconds} s, concurrency ${options.concurrency}`,
           );
-          const run = await driveFlows(client, measured, options.concurrency, options.maxSeconds * 1000); // prettier-ignore
+          await server.mark();
+          const run = await driveFlows(
+            client,
+            measured,
+            options.concurrency,
+            options.maxSeconds * 1000,
+          );
           next += run.started;
-          for (const f of run.failures) failures.push({ ...f, store, timingFloorMs: server.timingFloorMs, phase: 'measured' }); // prettier-ignore
-          rows.push({
-            store,
-            timingFloorMs: server.timingFloorMs,
-            completed: run.flowMs.length,
-            failed: run.failures.length,
-            elapsedMs: run.elapsedMs,
-            flowMs: run.flowMs,
-            stepMs: run.stepMs,
-          });
+          for (const f of run.failures)
+            failures.push({ ...f, store, timingFloorMs: server.timingFloorMs, phase: 'measured' });
+          measuredRun = run;
         } finally {
           client.close();
-          const mails = await server.stop();
-          if (mails > 0) progress(`${label}: warning, the server sent ${mails} mails`);
+          const stopped = await server.stop();
+          if (stopped.mailsSent > 0) {
+            progress(`${label}: warning, the server sent ${stopped.mailsSent} mails`);
+          }
+          if (measuredRun !== undefined) {
+            rows.push({
+              store,
+              timingFloorMs: server.timingFloorMs,
+              completed: measuredRun.flowMs.length,
+              failed: measuredRun.failures.length,
+              elapsedMs: measuredRun.elapsedMs,
+              serverCpuMs: stopped.cpuMs,
+              flowMs: measuredRun.flowMs,
+              stepMs: measuredRun.stepMs,
+            });
+          }
         }
       }
       if (postgres !== undefined) {
@@ -266,8 +283,10 @@ function describeBody(body: unknown): string {
 interface RunningServer {
   readonly url: string;
   readonly timingFloorMs: number;
-  /** Stops the server; answers how many mails it sent. */
-  stop(): Promise<number>;
+  /** Starts counting the server's CPU time. */
+  mark(): Promise<void>;
+  /** Stops the server; answers how many mails it sent and its CPU time since `mark`. */
+  stop(): Promise<{ mailsSent: number; cpuMs: number }>;
 }
 
 async function startServer(start: StartMessage): Promise<RunningServer> {
@@ -275,7 +294,11 @@ async function startServer(start: StartMessage): Promise<RunningServer> {
     execArgv: ['--import', TSX_LOADER],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   try {
     const readying = nextMessage(child, 'ready', 300_000);
@@ -285,13 +308,20 @@ async function startServer(start: StartMessage): Promise<RunningServer> {
     return {
       url: ready.url,
       timingFloorMs: ready.timingFloorMs,
+      mark: async () => {
+        const marking = nextMessage(child, 'marked', 30_000);
+        child.send({ type: 'mark' });
+        await marking;
+      },
       stop: async () => {
         const stopping = nextMessage(child, 'stopped', 30_000).catch(() => undefined);
         if (running()) child.send({ type: 'stop' });
         const answer = await stopping;
         await Promise.race([exited, delay(10_000)]);
         if (running()) child.kill('SIGKILL');
-        return answer?.type === 'stopped' ? answer.mailsSent : 0;
+        return answer?.type === 'stopped'
+          ? { mailsSent: answer.mailsSent, cpuMs: answer.cpuMs }
+          : { mailsSent: 0, cpuMs: Number.NaN };
       },
     };
   } catch (error) {
@@ -352,7 +382,8 @@ async function startPrivatePostgres(
   delete process.env.SSPR_TEST_PG_URL;
   const script = new URL('../scripts/postgres.mjs', import.meta.url).href;
   const { startPostgres } = (await import(script)) as { startPostgres: StartPostgres };
-  return startPostgres({ baseDir: join(root, 'postgres') });
+  // The cluster lives in <root>/pg; the script opens root (a 0700 mkdtemp) to the postgres user.
+  return startPostgres({ baseDir: root });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,6 +399,7 @@ export function renderFlowTable(result: FlowBenchResult): string {
     int(row.failed),
     fixed(row.elapsedMs / 1000, 1),
     fixed(row.completed / (row.elapsedMs / 1000), 1),
+    ms(row.serverCpuMs / (row.completed + row.failed)),
     pair(row.flowMs),
     pair(row.stepMs.start),
     pair(row.stepMs.verify),
@@ -381,6 +413,7 @@ export function renderFlowTable(result: FlowBenchResult): string {
       { header: 'failed' },
       { header: 'time s' },
       { header: 'flows/s' },
+      { header: 'CPU ms/flow' },
       { header: 'flow p50 / p99' },
       { header: 'start p50 / p99' },
       { header: 'verify p50 / p99' },

@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { OWASP_ARGON2ID } from '../src/adapters/crypto/argon2-hasher.js';
+import { measureArgon2 } from './argon2.js';
 import { renderBannedTable, runBannedBench } from './banned-passwords.js';
 import {
   renderFailures,
@@ -16,7 +17,7 @@ import {
   usersNeeded,
   type StoreName,
 } from './http-flows.js';
-import { int, machineLine } from './report.js';
+import { fixed, int, machineLine, ms } from './report.js';
 
 const USAGE = `usage: npm run bench -- [--only banned|http] [--stores sqlite,postgres] [--concurrency 32]
                        [--flows 400] [--seconds 30] [--warmup 32] [--users 2000] [--measure-ms 1000]`;
@@ -106,6 +107,7 @@ async function main(): Promise<number> {
   let failed = 0;
   if (o.http) {
     const f = o.flows;
+    const hash = await measureArgon2();
     const result = await runFlowBench(f);
     const argon = `m=${OWASP_ARGON2ID.memoryCost} KiB, t=${OWASP_ARGON2ID.timeCost}, p=${OWASP_ARGON2ID.parallelism}`;
     out();
@@ -118,6 +120,11 @@ async function main(): Promise<number> {
       `   concurrency ${f.concurrency}, up to ${f.maxFlows} flows or ${f.maxSeconds} s after ` +
         `${f.warmupFlows} warm-up flows; latencies in ms, measured by the client`,
     );
+    out(
+      `   Argon2id alone here: ${ms(hash.msPerHash)} ms per hash; ${fixed(hash.hashesPerSecond, 1)} hashes/s ` +
+        `with ${hash.parallel} at once (one hash per flow: the flows/s ceiling)`,
+    );
+    out('   CPU ms/flow = CPU time of the server process (all threads) / flows, measured phase');
     out();
     out(renderFlowTable(result));
     failed = result.failures.length;

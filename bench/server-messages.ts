@@ -18,7 +18,8 @@ export interface StartMessage {
   readonly seed: readonly SeedUser[];
 }
 
-export type ParentMessage = StartMessage | { readonly type: 'stop' };
+/** `mark` starts the CPU count reported by `stopped` (the measured phase only). */
+export type ParentMessage = StartMessage | { readonly type: 'mark' } | { readonly type: 'stop' };
 
 export type ChildMessage =
   | {
@@ -28,5 +29,11 @@ export type ChildMessage =
       readonly timingFloorMs: number;
       readonly users: number;
     }
+  | { readonly type: 'marked' }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'stopped'; readonly mailsSent: number };
+  | {
+      readonly type: 'stopped';
+      readonly mailsSent: number;
+      /** CPU time of the whole server process (all threads, Argon2 included) since `mark`. */
+      readonly cpuMs: number;
+    };

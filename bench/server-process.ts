@@ -17,6 +17,7 @@ const actor = { id: null, upn: 'bench' };
 
 let runtime: ServerRuntime | undefined;
 let mailsSent = 0;
+let cpuMark: NodeJS.CpuUsage | undefined;
 /** Seeded users have no email, so nothing should be sent; counted to prove it. */
 const mailer: Mailer = {
   send: async () => {
@@ -128,10 +129,16 @@ async function handle(message: ParentMessage): Promise<void> {
     case 'start':
       await start(message);
       return;
-    case 'stop':
+    case 'mark':
+      cpuMark = process.cpuUsage();
+      await reply({ type: 'marked' });
+      return;
+    case 'stop': {
+      const cpu = process.cpuUsage(cpuMark);
       await stop();
-      await reply({ type: 'stopped', mailsSent });
+      await reply({ type: 'stopped', mailsSent, cpuMs: (cpu.user + cpu.system) / 1000 });
       process.exit(0);
+    }
   }
 }
 

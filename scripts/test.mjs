@@ -80,7 +80,9 @@ try {
     failed = Math.max(1, failed);
   }
   await stopAll();
-  process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  process.stdout.write(
+    `\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
+  );
   process.exit(code !== 0 || failed > 0 ? 1 : 0);
 } catch (error) {
   log(`could not run the tests: ${error instanceof Error ? error.message : String(error)}`);

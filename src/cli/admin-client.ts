@@ -49,7 +49,11 @@ export async function adminRequest<T>(
   const text = await response.text();
   const json: unknown = text === '' ? null : JSON.parse(text);
   if (!response.ok) {
-    const err = (json as { error?: { code?: string; message?: string; correlationId?: string; details?: unknown } } | null)?.error;
+    const err = (
+      json as {
+        error?: { code?: string; message?: string; correlationId?: string; details?: unknown };
+      } | null
+    )?.error;
     const details = err?.details === undefined ? '' : `\n${JSON.stringify(err.details, null, 2)}`;
     throw new CliError(
       `${err?.code ?? `HTTP ${String(response.status)}`}: ${err?.message ?? text} (support code ${err?.correlationId ?? 'none'})${details}`,

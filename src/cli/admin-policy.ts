@@ -7,7 +7,8 @@ export function parseAssignments(pairs: readonly string[]): Record<string, unkno
   const patch: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`"${pair}" is not KEY=VALUE (e.g. enabledFor=all, methodsRequired=2)`);
+    if (eq <= 0)
+      throw new Error(`"${pair}" is not KEY=VALUE (e.g. enabledFor=all, methodsRequired=2)`);
     const path = pair.slice(0, eq).split('.');
     const raw = pair.slice(eq + 1);
     let value: unknown;
@@ -22,7 +23,8 @@ export function parseAssignments(pairs: readonly string[]): Record<string, unkno
         node[segment] = value;
       } else {
         const next = node[segment];
-        const child = typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : {};
+        const child =
+          typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : {};
         node[segment] = child;
         node = child;
       }
@@ -50,7 +52,9 @@ export function registerAdminPolicy(admin: Command, io: CliIo): void {
     });
   policy
     .command('set')
-    .description('change policy fields, e.g. `enabledFor=all methodsRequired=2 methods.securityQuestions=true`')
+    .description(
+      'change policy fields, e.g. `enabledFor=all methodsRequired=2 methods.securityQuestions=true`',
+    )
     .argument('<assignments...>', 'KEY=VALUE pairs; KEY is a dotted path of the policy document')
     .option('--server <url>', 'server URL (default SSPR_SERVER or http://127.0.0.1:8080)')
     .option('--token <token>', 'admin token (default SSPR_ADMIN_TOKEN)')

@@ -7,7 +7,10 @@ export function registerTotpCode(program: Command, io: CliIo): void {
   program
     .command('totp')
     .description('print the current 6-digit code for a base32 TOTP secret (demo helper)')
-    .argument('<secret>', 'base32 secret, as printed by `sspr demo` or returned by POST /me/methods/totp')
+    .argument(
+      '<secret>',
+      'base32 secret, as printed by `sspr demo` or returned by POST /me/methods/totp',
+    )
     .action((secret: string) => {
       io.out(totpCodeAt(secret.replace(/\s+/g, '').toUpperCase(), new Date()));
     });

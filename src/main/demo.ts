@@ -20,10 +20,43 @@ export interface DemoUser {
 
 /** Sample cloud-only users. Their passwords meet the cloud policy and are printed on purpose. */
 export const demoUsers: readonly DemoUser[] = [
-  { upn: 'adele.vance@contoso.com', displayName: 'Adele Vance', givenName: 'Adele', surname: 'Vance', password: 'Harbor-Kite-4821!', note: 'email method (adele@example.org)', email: 'adele@example.org' },
-  { upn: 'alex.wilber@contoso.com', displayName: 'Alex Wilber', givenName: 'Alex', surname: 'Wilber', password: 'Copper-Moss-7310!', note: 'authenticator app', totp: true },
-  { upn: 'megan.bowen@contoso.com', displayName: 'Megan Bowen', givenName: 'Megan', surname: 'Bowen', password: 'Quartz-Fern-2957!', note: 'no methods yet: SSPR_0014 until she registers' },
-  { upn: 'admin@contoso.com', displayName: 'Demo Admin', givenName: 'Demo', surname: 'Admin', password: 'Granite-Owl-6142!', note: 'global administrator: two gates (email + app)', roles: ['globalAdministrator'], email: 'it-admin@example.org', totp: true },
+  {
+    upn: 'adele.vance@contoso.com',
+    displayName: 'Adele Vance',
+    givenName: 'Adele',
+    surname: 'Vance',
+    password: 'Harbor-Kite-4821!',
+    note: 'email method (adele@example.org)',
+    email: 'adele@example.org',
+  },
+  {
+    upn: 'alex.wilber@contoso.com',
+    displayName: 'Alex Wilber',
+    givenName: 'Alex',
+    surname: 'Wilber',
+    password: 'Copper-Moss-7310!',
+    note: 'authenticator app',
+    totp: true,
+  },
+  {
+    upn: 'megan.bowen@contoso.com',
+    displayName: 'Megan Bowen',
+    givenName: 'Megan',
+    surname: 'Bowen',
+    password: 'Quartz-Fern-2957!',
+    note: 'no methods yet: SSPR_0014 until she registers',
+  },
+  {
+    upn: 'admin@contoso.com',
+    displayName: 'Demo Admin',
+    givenName: 'Demo',
+    surname: 'Admin',
+    password: 'Granite-Owl-6142!',
+    note: 'global administrator: two gates (email + app)',
+    roles: ['globalAdministrator'],
+    email: 'it-admin@example.org',
+    totp: true,
+  },
 ];
 
 const ctx = { correlationId: 'demo-seed', ip: null, userAgent: 'sspr demo' };
@@ -32,38 +65,73 @@ const ctx = { correlationId: 'demo-seed', ip: null, userAgent: 'sspr demo' };
 export async function seedDemo(runtime: ServerRuntime): Promise<Map<string, string>> {
   const s = runtime.services;
   const secrets = new Map<string, string>();
-  await updatePolicy(s, ctx, { id: null, upn: 'demo' }, {
-    enabledFor: 'all',
-    methods: { totp: true, email: true, securityQuestions: true },
-    notifications: { notifyAdminsOnAdminReset: true },
-  });
+  await updatePolicy(
+    s,
+    ctx,
+    { id: null, upn: 'demo' },
+    {
+      enabledFor: 'all',
+      methods: { totp: true, email: true, securityQuestions: true },
+      notifications: { notifyAdminsOnAdminReset: true },
+    },
+  );
   for (const d of demoUsers) {
     let user = await s.store.users.findByUpn(d.upn);
     user ??= await s.store.users.findById(
       (
-        await createCloudUser(s, ctx, { id: null, upn: 'demo' }, {
-          userPrincipalName: d.upn,
-          displayName: d.displayName,
-          givenName: d.givenName,
-          surname: d.surname,
-          password: d.password,
-          roles: d.roles,
-        })
+        await createCloudUser(
+          s,
+          ctx,
+          { id: null, upn: 'demo' },
+          {
+            userPrincipalName: d.upn,
+            displayName: d.displayName,
+            givenName: d.givenName,
+            surname: d.surname,
+            password: d.password,
+            roles: d.roles,
+          },
+        )
       ).id,
     );
     if (user === null) throw new Error(`demo user ${d.upn} was not created`);
     const methods = await s.store.methods.listByUser(user.id);
     const now = s.clock.now().toISOString();
     if (d.email !== undefined && !methods.some((m) => m.kind === 'email')) {
-      await s.store.methods.create({ id: s.random.uuid(), userId: user.id, kind: 'email', status: 'active', data: { kind: 'email', email: d.email } }, now);
+      await s.store.methods.create(
+        {
+          id: s.random.uuid(),
+          userId: user.id,
+          kind: 'email',
+          status: 'active',
+          data: { kind: 'email', email: d.email },
+        },
+        now,
+      );
     }
     if (d.totp === true) {
-      const existing = methods.find((m): m is AuthMethod & { data: { kind: 'totp' } } => m.data.kind === 'totp' && m.status === 'active');
+      const existing = methods.find(
+        (m): m is AuthMethod & { data: { kind: 'totp' } } =>
+          m.data.kind === 'totp' && m.status === 'active',
+      );
       if (existing) {
         secrets.set(d.upn, s.secretBox.open(existing.data.secretEncrypted));
       } else {
         const secret = generateTotpSecret(s.random);
-        await s.store.methods.create({ id: s.random.uuid(), userId: user.id, kind: 'totp', status: 'active', data: { kind: 'totp', secretEncrypted: s.secretBox.seal(secret), label: 'Authenticator app' } }, now);
+        await s.store.methods.create(
+          {
+            id: s.random.uuid(),
+            userId: user.id,
+            kind: 'totp',
+            status: 'active',
+            data: {
+              kind: 'totp',
+              secretEncrypted: s.secretBox.seal(secret),
+              label: 'Authenticator app',
+            },
+          },
+          now,
+        );
         secrets.set(d.upn, secret);
       }
     }
@@ -72,7 +140,13 @@ export async function seedDemo(runtime: ServerRuntime): Promise<Map<string, stri
 }
 
 /** The "what to try" banner. */
-export async function printDemoBanner(runtime: ServerRuntime, config: Config, url: string, secrets: Map<string, string>, io: CliIo): Promise<void> {
+export async function printDemoBanner(
+  runtime: ServerRuntime,
+  config: Config,
+  url: string,
+  secrets: Map<string, string>,
+  io: CliIo,
+): Promise<void> {
   const { token } = await createAdminToken(runtime.services, 'demo');
   const api = `${url}/api/v1`;
   const lines = [
@@ -88,7 +162,10 @@ export async function printDemoBanner(runtime: ServerRuntime, config: Config, ur
     '',
     'Sample users:',
     ...demoUsers.map((d) => `  ${d.upn.padEnd(26)} password ${d.password.padEnd(19)} ${d.note}`),
-    ...[...secrets].map(([upn, secret]) => `  TOTP secret of ${upn}: ${secret}   (current code: npx sspr totp ${secret})`),
+    ...[...secrets].map(
+      ([upn, secret]) =>
+        `  TOTP secret of ${upn}: ${secret}   (current code: npx sspr totp ${secret})`,
+    ),
     '',
     'Try a self-service reset for Alex (authenticator app):',
     `  curl -s -X POST ${api}/sspr/flows -H 'content-type: application/json' -d '{"userId":"alex.wilber@contoso.com"}'`,

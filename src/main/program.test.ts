@@ -247,7 +247,11 @@ describe('sspr admin policy (against a listening server)', () => {
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      closed.close(() => {
+        resolve();
+      }),
+    );
     const nowhere = `http://127.0.0.1:${String(port)}`;
     const run = await sspr(['admin', 'policy', 'show'], { ...env, SSPR_SERVER: nowhere });
     expect(run.exitCode).toBe(1);

@@ -64,27 +64,36 @@ export function buildProgram(io: CliIo): Command {
       const runtime = await createServerRuntime(config);
       const url = await listen(runtime, config);
       io.err(`sspr server listening on ${url} (public URL ${config.publicUrl})`);
-      onSignals(runtime.close);
+      onSignals(() => runtime.close());
     });
 
   program
     .command('demo')
-    .description('run the product on its embedded default: SQLite, sample users, development outbox')
+    .description(
+      'run the product on its embedded default: SQLite, sample users, development outbox',
+    )
     .option('--port <n>', 'port to listen on', '8080')
-    .option('--with-ldap', 'also start a private OpenLDAP and an agent (arrives with the writeback agent)')
+    .option(
+      '--with-ldap',
+      'also start a private OpenLDAP and an agent (arrives with the writeback agent)',
+    )
     .action(async (options: { port: string; withLdap?: boolean }) => {
       if (options.withLdap === true) {
-        throw new CliError('--with-ldap needs the writeback agent, which is not part of this release yet; run `npm run demo` without it');
+        throw new CliError(
+          '--with-ldap needs the writeback agent, which is not part of this release yet; run `npm run demo` without it',
+        );
       }
       const port = Number(options.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--port must be 1-65535, not ${options.port}`);
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new CliError(`--port must be 1-65535, not ${options.port}`);
       const config = load(io, undefined, {
         SSPR_DEMO: 'true',
         SSPR_LISTEN: `127.0.0.1:${String(port)}`,
         SSPR_PUBLIC_URL: io.env.SSPR_PUBLIC_URL ?? `http://127.0.0.1:${String(port)}`,
         SSPR_CAPTCHA_ENABLED: io.env.SSPR_CAPTCHA_ENABLED ?? 'false',
         SSPR_LOG_LEVEL: io.env.SSPR_LOG_LEVEL ?? 'warn',
-        SSPR_STORE_URL: io.env.SSPR_STORE_URL ?? `sqlite:${io.env.SSPR_DATA_DIR ?? './data'}/demo.db`,
+        SSPR_STORE_URL:
+          io.env.SSPR_STORE_URL ?? `sqlite:${io.env.SSPR_DATA_DIR ?? './data'}/demo.db`,
       });
       io.err('Starting the OpenSSPR demo …');
       const runtime = await createServerRuntime(config);
@@ -95,16 +104,20 @@ export function buildProgram(io: CliIo): Command {
       } catch (error) {
         await runtime.close();
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new CliError(`port ${String(port)} is in use; try: npm run demo -- --port ${String(port + 1)}`);
+          throw new CliError(
+            `port ${String(port)} is in use; try: npm run demo -- --port ${String(port + 1)}`,
+          );
         }
         throw error;
       }
       io.err(`listening on ${url}`);
       await printDemoBanner(runtime, config, config.publicUrl.replace(/\/+$/, ''), secrets, io);
-      onSignals(runtime.close);
+      onSignals(() => runtime.close());
     });
 
-  const admin = program.command('admin').description('administration (admin API, or the store for the create commands)');
+  const admin = program
+    .command('admin')
+    .description('administration (admin API, or the store for the create commands)');
   const token = admin.command('token').description('admin API tokens');
   token
     .command('create')
@@ -116,8 +129,13 @@ export function buildProgram(io: CliIo): Command {
       const store = await createStore({ url: config.store.url });
       try {
         await store.migrate();
-        const created = await createAdminToken({ store, clock: createSystemClock(), random: createNodeRandom() }, options.name.slice(0, 100));
-        io.err(`Admin token "${options.name}" created (id ${created.id}). It is shown once; keep it secret.`);
+        const created = await createAdminToken(
+          { store, clock: createSystemClock(), random: createNodeRandom() },
+          options.name.slice(0, 100),
+        );
+        io.err(
+          `Admin token "${options.name}" created (id ${created.id}). It is shown once; keep it secret.`,
+        );
         io.out(created.token);
       } finally {
         await store.close();
@@ -146,4 +164,3 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     process.exitCode = 1;
   }
 }
-

@@ -20,7 +20,9 @@ import { buildServer } from '../server/app.js';
 import type { ServiceDeps } from '../services/deps.js';
 
 export const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
 ).version;
 
 /** Purpose-bound subkeys of `secrets.key`: one key never serves two jobs. */
@@ -40,7 +42,11 @@ export interface ServerRuntime {
 function unconfiguredMailer(): Mailer {
   return {
     send: () =>
-      Promise.reject(new SsprError('MAIL_DELIVERY_FAILED', { details: { reason: 'mail.smtp.host is not configured' } })),
+      Promise.reject(
+        new SsprError('MAIL_DELIVERY_FAILED', {
+          details: { reason: 'mail.smtp.host is not configured' },
+        }),
+      ),
   };
 }
 
@@ -56,7 +62,10 @@ export async function createServerRuntime(
   const logger = pino({
     level: config.log.level,
     // Request logs carry headers: the session cookie and admin tokens are redacted.
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      censor: '[redacted]',
+    },
   });
   const outbox = config.demo ? createDevOutbox({ capacity: 500, clock }) : undefined;
   const smtp = config.mail.smtp;

@@ -77,7 +77,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
 
-  const ipLimit = createIpRateLimit(deps.http.perIpPerMinute, () => deps.services.clock.now().getTime());
+  const ipLimit = createIpRateLimit(deps.http.perIpPerMinute, () =>
+    deps.services.clock.now().getTime(),
+  );
   await app.register(
     async (api) => {
       await api.register(ssprRoutes(deps, ipLimit));

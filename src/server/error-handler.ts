@@ -8,7 +8,8 @@ export interface ErrorBody {
 }
 
 function send(reply: FastifyReply, request: FastifyRequest, error: SsprError): FastifyReply {
-  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+  if (error.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(error.retryAfterSeconds));
   const body: ErrorBody = {
     error: {
       code: error.code,
@@ -37,7 +38,9 @@ const fastifyCodes: Record<string, ErrorName> = {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | SsprError, request, reply) => {
     if (error instanceof SsprError) {
-      if (error.status >= 500) request.log.warn({ code: error.code, err: error.cause }, error.message);
+      if (error.status >= 500 && error.cause !== undefined) {
+        request.log.warn({ code: error.code, err: error.cause }, error.message);
+      }
       return send(reply, request, error);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -52,12 +55,19 @@ export function installErrorHandler(app: FastifyInstance): void {
       if (name !== undefined) return send(reply, request, new SsprError(name));
     }
     if (error.code === 'FST_ERR_VALIDATION' || (error.statusCode === 400 && error.validation)) {
-      return send(reply, request, new SsprError('VALIDATION_FAILED', { details: { issues: [{ path: '', message: error.message }] } }));
+      return send(
+        reply,
+        request,
+        new SsprError('VALIDATION_FAILED', {
+          details: { issues: [{ path: '', message: error.message }] },
+        }),
+      );
     }
     if (error.statusCode === 404) return send(reply, request, new SsprError('ROUTE_NOT_FOUND'));
     request.log.error({ err: error }, 'unhandled error');
     return send(reply, request, new SsprError('INTERNAL'));
   });
-  app.setNotFoundHandler((request, reply) => send(reply, request, new SsprError('ROUTE_NOT_FOUND')));
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, request, new SsprError('ROUTE_NOT_FOUND')),
+  );
 }
-

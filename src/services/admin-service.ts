@@ -25,11 +25,15 @@ export function validateUpn(raw: string): string {
   if (upn.length > 113) problems.push('at most 113 characters');
   if (local.length > 64) problems.push('at most 64 characters before @');
   if (domain.length > 48) problems.push('at most 48 characters after @');
-  if (!/^[a-z0-9'.\-_!#^~]+$/.test(local)) problems.push("only letters, digits and ' . - _ ! # ^ ~ before @");
+  if (!/^[a-z0-9'.\-_!#^~]+$/.test(local))
+    problems.push("only letters, digits and ' . - _ ! # ^ ~ before @");
   if (local.endsWith('.')) problems.push('no . right before @');
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(domain)) problems.push('the domain is not valid');
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(domain))
+    problems.push('the domain is not valid');
   if (problems.length > 0) {
-    throw new SsprError('VALIDATION_FAILED', { details: { issues: problems.map((message) => ({ path: 'userPrincipalName', message })) } });
+    throw new SsprError('VALIDATION_FAILED', {
+      details: { issues: problems.map((message) => ({ path: 'userPrincipalName', message })) },
+    });
   }
   return upn;
 }
@@ -41,16 +45,27 @@ export async function createAdminToken(
 ): Promise<{ id: string; token: string }> {
   const id = deps.random.uuid();
   const token = `sspr_at_${Buffer.from(deps.random.bytes(32)).toString('base64url')}`;
-  await deps.store.adminTokens.create({ id, name, tokenHash: tokenHash(token) }, deps.clock.now().toISOString());
-  await audit(deps, deps.store, { correlationId: deps.random.uuid(), ip: null, userAgent: 'sspr cli' }, {
-    activity: 'Create admin token',
-    result: 'success',
-    details: { tokenId: id, name },
-  });
+  await deps.store.adminTokens.create(
+    { id, name, tokenHash: tokenHash(token) },
+    deps.clock.now().toISOString(),
+  );
+  await audit(
+    deps,
+    deps.store,
+    { correlationId: deps.random.uuid(), ip: null, userAgent: 'sspr cli' },
+    {
+      activity: 'Create admin token',
+      result: 'success',
+      details: { tokenId: id, name },
+    },
+  );
   return { id, token };
 }
 
-export async function authenticateAdminToken(deps: ServiceDeps, token: string): Promise<AdminToken> {
+export async function authenticateAdminToken(
+  deps: ServiceDeps,
+  token: string,
+): Promise<AdminToken> {
   if (!token.startsWith('sspr_at_') || token.length > 200) fail('ADMIN_TOKEN_INVALID');
   const found = await deps.store.adminTokens.findByTokenHash(tokenHash(token));
   if (found === null || found.revokedAt !== null) fail('ADMIN_TOKEN_INVALID');
@@ -166,7 +181,10 @@ export async function listUsers(
     ...(query.search === undefined ? {} : { search: query.search }),
     ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
   });
-  return { items: await Promise.all(page.items.map((u) => view(deps, u))), nextCursor: page.nextCursor };
+  return {
+    items: await Promise.all(page.items.map((u) => view(deps, u))),
+    nextCursor: page.nextCursor,
+  };
 }
 
 /** GET /admin/users/{id}: the user, their methods (no secrets) and whether they can reset now. */
@@ -179,20 +197,34 @@ export async function getUserDetail(deps: ServiceDeps, idOrUpn: string) {
   const verdict = checkEligibility(policy, facts);
   return {
     ...(await view(deps, user)),
-    methods: methods.filter((m) => m.status === 'active').map((m) => ({ id: m.id, method: m.kind, createdAt: m.createdAt })),
+    methods: methods
+      .filter((m) => m.status === 'active')
+      .map((m) => ({ id: m.id, method: m.kind, createdAt: m.createdAt })),
     sspr: {
       capable: verdict.ok && user.accountEnabled,
-      reason: verdict.ok ? null : { code: new SsprError(verdict.error).code, reason: verdict.reason },
+      reason: verdict.ok
+        ? null
+        : { code: new SsprError(verdict.error).code, reason: verdict.reason },
       usableMethods: usable.map((u) => u.method),
     },
   };
 }
 
-export async function createGroup(deps: ServiceDeps, input: { displayName: string; id?: string | undefined }) {
-  return deps.store.groups.create({ id: input.id ?? deps.random.uuid(), displayName: input.displayName }, deps.clock.now().toISOString());
+export async function createGroup(
+  deps: ServiceDeps,
+  input: { displayName: string; id?: string | undefined },
+) {
+  return deps.store.groups.create(
+    { id: input.id ?? deps.random.uuid(), displayName: input.displayName },
+    deps.clock.now().toISOString(),
+  );
 }
 
-export async function addGroupMember(deps: ServiceDeps, groupId: string, input: { memberId: string; memberType: 'user' | 'group' }) {
+export async function addGroupMember(
+  deps: ServiceDeps,
+  groupId: string,
+  input: { memberId: string; memberType: 'user' | 'group' },
+) {
   if ((await deps.store.groups.findById(groupId)) === null) fail('RESOURCE_NOT_FOUND');
   if (input.memberType === 'group') {
     if ((await deps.store.groups.findById(input.memberId)) === null) fail('RESOURCE_NOT_FOUND');

@@ -1,17 +1,26 @@
 import { fail } from '../domain/errors/sspr-error.js';
-import { blockSubjects, secondsUntil, throttleKeys, throttleLimits } from '../domain/policy/throttle.js';
-import { CODE_TTL_MS, codeMatches, generateCode, hmacCode } from '../domain/methods/one-time-code.js';
+import {
+  CODE_TTL_MS,
+  codeMatches,
+  generateCode,
+  hmacCode,
+} from '../domain/methods/one-time-code.js';
 import { generateTotpSecret, buildTotpUri, verifyTotp } from '../domain/methods/totp.js';
-import { normalizeAnswer, validateSecurityQuestionRegistration } from '../domain/methods/security-questions.js';
+import {
+  normalizeAnswer,
+  validateSecurityQuestionRegistration,
+} from '../domain/methods/security-questions.js';
 import { maskEmail, parseEmail } from '../domain/methods/contact.js';
 import type { AuthMethod } from '../domain/model/auth-method.js';
 import type { MethodName, SsprPolicy } from '../domain/model/sspr-policy.js';
 import { audit, type RequestContext } from './audit-log.js';
+import { claimEmailSend } from './email-throttle.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import type { AuthenticatedSession } from './session-service.js';
 import { throttleSubject } from './subjects.js';
 import { isAdmin } from './user-facts.js';
+import { confirmationKey } from './registration-status.js';
 
 const SAVED = 'Security info saved for self-service password reset' as const;
 const MAX_TOTP = 5;
@@ -41,24 +50,44 @@ function display(m: AuthMethod): string {
   }
 }
 
-export async function listMethods(deps: ServiceDeps, auth: AuthenticatedSession): Promise<MethodView[]> {
+export async function listMethods(
+  deps: ServiceDeps,
+  auth: AuthenticatedSession,
+): Promise<MethodView[]> {
   const methods = await deps.store.methods.listByUser(auth.user.id);
   return methods
     .filter((m) => m.status === 'active')
-    .map((m) => ({ id: m.id, method: m.kind, status: m.status, display: display(m), createdAt: m.createdAt, updatedAt: m.updatedAt }));
+    .map((m) => ({
+      id: m.id,
+      method: m.kind,
+      status: m.status,
+      display: display(m),
+      createdAt: m.createdAt,
+      updatedAt: m.updatedAt,
+    }));
 }
 
-async function assertKindAllowed(deps: ServiceDeps, auth: AuthenticatedSession, kind: MethodName): Promise<SsprPolicy> {
+async function assertKindAllowed(
+  deps: ServiceDeps,
+  auth: AuthenticatedSession,
+  kind: MethodName,
+): Promise<SsprPolicy> {
   const policy = await getPolicy(deps.store);
   const admin = await isAdmin(deps.store, auth.user.id);
   if (kind === 'securityQuestions' && admin) fail('METHOD_NOT_ALLOWED_FOR_ADMINS');
   // Admins follow the fixed administrator policy, not the user method list (Entra).
-  if (!admin && !policy.methods[kind]) fail('METHOD_DISABLED_BY_POLICY', { details: { method: kind } });
+  if (!admin && !policy.methods[kind])
+    fail('METHOD_DISABLED_BY_POLICY', { details: { method: kind } });
   return policy;
 }
 
 function auditActor(auth: AuthenticatedSession) {
-  return { actorId: auth.user.id, actorUpn: auth.user.userPrincipalName, targetId: auth.user.id, targetUpn: auth.user.userPrincipalName };
+  return {
+    actorId: auth.user.id,
+    actorUpn: auth.user.userPrincipalName,
+    targetId: auth.user.id,
+    targetUpn: auth.user.userPrincipalName,
+  };
 }
 
 /** POST /me/methods/totp → a pending authenticator with its secret and otpauth URI, shown once. */
@@ -67,21 +96,47 @@ export async function startTotp(
   auth: AuthenticatedSession,
 ): Promise<{ id: string; secret: string; otpauthUri: string }> {
   await assertKindAllowed(deps, auth, 'totp');
-  const existing = (await deps.store.methods.listByUser(auth.user.id)).filter((m) => m.kind === 'totp' && m.status === 'active');
+  const existing = (await deps.store.methods.listByUser(auth.user.id)).filter(
+    (m) => m.kind === 'totp' && m.status === 'active',
+  );
   if (existing.length >= MAX_TOTP) fail('METHOD_LIMIT_REACHED');
   const secret = generateTotpSecret(deps.random);
   const id = deps.random.uuid();
   const now = deps.clock.now().toISOString();
   await deps.store.methods.deletePending(auth.user.id, 'totp');
   await deps.store.methods.create(
-    { id, userId: auth.user.id, kind: 'totp', status: 'pending', data: { kind: 'totp', secretEncrypted: deps.secretBox.seal(secret), label: 'Authenticator app' } },
+    {
+      id,
+      userId: auth.user.id,
+      kind: 'totp',
+      status: 'pending',
+      data: {
+        kind: 'totp',
+        secretEncrypted: deps.secretBox.seal(secret),
+        label: 'Authenticator app',
+      },
+    },
     now,
   );
-  return { id, secret, otpauthUri: buildTotpUri({ secret, issuer: deps.settings.organizationName, account: auth.user.userPrincipalName }) };
+  return {
+    id,
+    secret,
+    otpauthUri: buildTotpUri({
+      secret,
+      issuer: deps.settings.organizationName,
+      account: auth.user.userPrincipalName,
+    }),
+  };
 }
 
-async function latestPending(deps: ServiceDeps, userId: string, kind: MethodName): Promise<AuthMethod> {
-  const pending = (await deps.store.methods.listByUser(userId)).filter((m) => m.kind === kind && m.status === 'pending').at(-1);
+async function latestPending(
+  deps: ServiceDeps,
+  userId: string,
+  kind: MethodName,
+): Promise<AuthMethod> {
+  const pending = (await deps.store.methods.listByUser(userId))
+    .filter((m) => m.kind === kind && m.status === 'pending')
+    .at(-1);
   if (pending === undefined) fail('METHOD_REGISTRATION_NOT_FOUND');
   return pending;
 }
@@ -98,14 +153,27 @@ export async function verifyTotpRegistration(
   const now = deps.clock.now();
   const match = verifyTotp(deps.secretBox.open(pending.data.secretEncrypted), code, now);
   if (!match) fail('CODE_INVALID');
-  if (!(await deps.store.methods.claimTotpStep(pending.id, match.step, now.toISOString()))) fail('CODE_REPLAYED');
+  if (!(await deps.store.methods.claimTotpStep(pending.id, match.step, now.toISOString())))
+    fail('CODE_REPLAYED');
   await deps.store.transaction(async (tx) => {
     await tx.methods.activate(pending.id, now.toISOString());
-    await audit(deps, tx, ctx, { activity: SAVED, result: 'success', details: { method: 'totp' }, ...auditActor(auth) });
+    await audit(deps, tx, ctx, {
+      activity: SAVED,
+      result: 'success',
+      details: { method: 'totp' },
+      ...auditActor(auth),
+    });
   });
   const saved = await deps.store.methods.findById(pending.id);
   if (saved === null) fail('METHOD_REGISTRATION_NOT_FOUND');
-  return { id: saved.id, method: saved.kind, status: saved.status, display: display(saved), createdAt: saved.createdAt, updatedAt: saved.updatedAt };
+  return {
+    id: saved.id,
+    method: saved.kind,
+    status: saved.status,
+    display: display(saved),
+    createdAt: saved.createdAt,
+    updatedAt: saved.updatedAt,
+  };
 }
 
 /** POST /me/methods/email {email}: sends a code to prove the address. */
@@ -117,23 +185,35 @@ export async function startEmail(
   await assertKindAllowed(deps, auth, 'email');
   const email = parseEmail(rawEmail);
   const subject = throttleSubject(deps, auth.user.id, auth.user.userPrincipalName);
+  await claimEmailSend(deps, subject);
   const now = deps.clock.now();
-  const emailBlock = await deps.store.throttles.activeBlock(blockSubjects.email(subject), now.toISOString());
-  if (emailBlock) fail('EMAIL_SEND_THROTTLED', { retryAfterSeconds: secondsUntil(emailBlock.until, now) });
-  const sent = await deps.store.throttles.count(throttleKeys.email(subject), new Date(now.getTime() - throttleLimits.emailWindowMs).toISOString());
-  if (sent >= throttleLimits.emailsPerTenMinutes) fail('EMAIL_SEND_THROTTLED', { retryAfterSeconds: 600 });
-  await deps.store.throttles.record(throttleKeys.email(subject), now.toISOString());
   const id = deps.random.uuid();
   await deps.store.methods.deletePending(auth.user.id, 'email');
-  await deps.store.methods.create({ id, userId: auth.user.id, kind: 'email', status: 'pending', data: { kind: 'email', email } }, now.toISOString());
+  await deps.store.methods.create(
+    { id, userId: auth.user.id, kind: 'email', status: 'pending', data: { kind: 'email', email } },
+    now.toISOString(),
+  );
   const code = generateCode(deps.random);
   const codeExpiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
-  await deps.store.codes.create({ id, purpose: 'register-email', subject: auth.user.id, hmac: hmacCode(deps.settings.codeKey, id, code), expiresAt: codeExpiresAt, createdAt: now.toISOString() });
-  await deps.mailer.send({
-    to: email,
-    subject: `${deps.settings.organizationName} account email verification code`,
-    text: `Use this code to confirm this address for password reset: ${code}\n\nThe code expires in 5 minutes.\n`,
+  await deps.store.codes.create({
+    id,
+    purpose: 'register-email',
+    subject: auth.user.id,
+    hmac: hmacCode(deps.settings.codeKey, id, code),
+    expiresAt: codeExpiresAt,
+    createdAt: now.toISOString(),
   });
+  try {
+    await deps.mailer.send({
+      to: email,
+      subject: `${deps.settings.organizationName} account email verification code`,
+      text: `Use this code to confirm this address for password reset: ${code}\n\nThe code expires in 5 minutes.\n`,
+    });
+  } catch (error) {
+    // Never leave a usable code behind a mail that was not delivered.
+    await deps.store.codes.consume(id, now.toISOString());
+    throw error;
+  }
   return { id, codeExpiresAt };
 }
 
@@ -150,18 +230,31 @@ export async function verifyEmailRegistration(
   const now = deps.clock.now();
   const attempts = await deps.store.codes.incrementAttempts(row.id);
   if (now.toISOString() >= row.expiresAt) fail('CODE_EXPIRED');
-  if (attempts > 5 || !codeMatches(deps.settings.codeKey, row.id, code.trim(), row.hmac)) fail('CODE_INVALID');
+  if (attempts > 5 || !codeMatches(deps.settings.codeKey, row.id, code.trim(), row.hmac))
+    fail('CODE_INVALID');
   if (!(await deps.store.codes.consume(row.id, now.toISOString()))) fail('CODE_INVALID');
   await deps.store.transaction(async (tx) => {
     for (const m of await tx.methods.listByUser(auth.user.id)) {
       if (m.kind === 'email' && m.status === 'active') await tx.methods.delete(m.id);
     }
     await tx.methods.activate(pending.id, now.toISOString());
-    await audit(deps, tx, ctx, { activity: SAVED, result: 'success', details: { method: 'email' }, ...auditActor(auth) });
+    await audit(deps, tx, ctx, {
+      activity: SAVED,
+      result: 'success',
+      details: { method: 'email' },
+      ...auditActor(auth),
+    });
   });
   const saved = await deps.store.methods.findById(pending.id);
   if (saved === null) fail('METHOD_REGISTRATION_NOT_FOUND');
-  return { id: saved.id, method: saved.kind, status: saved.status, display: display(saved), createdAt: saved.createdAt, updatedAt: saved.updatedAt };
+  return {
+    id: saved.id,
+    method: saved.kind,
+    status: saved.status,
+    display: display(saved),
+    createdAt: saved.createdAt,
+    updatedAt: saved.updatedAt,
+  };
 }
 
 /** POST /me/methods/securityQuestions {answers}: registers (replaces) the user's questions. */
@@ -175,7 +268,10 @@ export async function registerSecurityQuestions(
   const problems = validateSecurityQuestionRegistration(answers, policy.securityQuestions);
   if (problems.length > 0) fail('SECURITY_QUESTIONS_INVALID', { details: { problems } });
   const hashed = await Promise.all(
-    answers.map(async (a) => ({ questionId: a.questionId, answerHash: await deps.hasher.hash(normalizeAnswer(a.answer)) })),
+    answers.map(async (a) => ({
+      questionId: a.questionId,
+      answerHash: await deps.hasher.hash(normalizeAnswer(a.answer)),
+    })),
   );
   const id = deps.random.uuid();
   const now = deps.clock.now().toISOString();
@@ -183,20 +279,68 @@ export async function registerSecurityQuestions(
     for (const m of await tx.methods.listByUser(auth.user.id)) {
       if (m.kind === 'securityQuestions') await tx.methods.delete(m.id);
     }
-    await tx.methods.create({ id, userId: auth.user.id, kind: 'securityQuestions', status: 'active', data: { kind: 'securityQuestions', answers: hashed } }, now);
-    await audit(deps, tx, ctx, { activity: SAVED, result: 'success', details: { method: 'securityQuestions', count: hashed.length }, ...auditActor(auth) });
+    await tx.methods.create(
+      {
+        id,
+        userId: auth.user.id,
+        kind: 'securityQuestions',
+        status: 'active',
+        data: { kind: 'securityQuestions', answers: hashed },
+      },
+      now,
+    );
+    await audit(deps, tx, ctx, {
+      activity: SAVED,
+      result: 'success',
+      details: { method: 'securityQuestions', count: hashed.length },
+      ...auditActor(auth),
+    });
   });
   const saved = await deps.store.methods.findById(id);
   if (saved === null) fail('METHOD_REGISTRATION_NOT_FOUND');
-  return { id: saved.id, method: saved.kind, status: saved.status, display: display(saved), createdAt: saved.createdAt, updatedAt: saved.updatedAt };
+  return {
+    id: saved.id,
+    method: saved.kind,
+    status: saved.status,
+    display: display(saved),
+    createdAt: saved.createdAt,
+    updatedAt: saved.updatedAt,
+  };
+}
+
+/** POST /me/methods/confirm: the user reviewed their security info and it is still right. */
+export async function confirmMethods(
+  deps: ServiceDeps,
+  ctx: RequestContext,
+  auth: AuthenticatedSession,
+): Promise<void> {
+  const now = deps.clock.now().toISOString();
+  await deps.store.transaction(async (tx) => {
+    await tx.settings.set(confirmationKey(auth.user.id), now, now);
+    await audit(deps, tx, ctx, {
+      activity: 'User reviewed security info',
+      result: 'success',
+      ...auditActor(auth),
+    });
+  });
 }
 
 /** DELETE /me/methods/{id}. */
-export async function removeMethod(deps: ServiceDeps, ctx: RequestContext, auth: AuthenticatedSession, id: string): Promise<void> {
+export async function removeMethod(
+  deps: ServiceDeps,
+  ctx: RequestContext,
+  auth: AuthenticatedSession,
+  id: string,
+): Promise<void> {
   const method = await deps.store.methods.findById(id);
   if (method === null || method.userId !== auth.user.id) fail('RESOURCE_NOT_FOUND');
   await deps.store.transaction(async (tx) => {
     await tx.methods.delete(id);
-    await audit(deps, tx, ctx, { activity: 'User deleted security info', result: 'success', details: { method: method.kind }, ...auditActor(auth) });
+    await audit(deps, tx, ctx, {
+      activity: 'User deleted security info',
+      result: 'success',
+      details: { method: method.kind },
+      ...auditActor(auth),
+    });
   });
 }

@@ -4,9 +4,15 @@ import type { ServiceDeps } from './deps.js';
 import { usableMethods } from './user-facts.js';
 
 /** The address notifications go to: the registered email, else the pre-populated one. */
-export async function notificationAddress(deps: ServiceDeps, user: User, policy: SsprPolicy): Promise<string | null> {
+export async function notificationAddress(
+  deps: ServiceDeps,
+  user: User,
+  policy: SsprPolicy,
+): Promise<string | null> {
   const methods = await deps.store.methods.listByUser(user.id);
-  return usableMethods(user, methods, policy).find((m) => m.method === 'email')?.address ?? user.email;
+  return (
+    usableMethods(user, methods, policy).find((m) => m.method === 'email')?.address ?? user.email
+  );
 }
 
 /**
@@ -53,6 +59,7 @@ export async function notifyPasswordReset(
   }
   const results = await Promise.allSettled(sends);
   for (const r of results) {
-    if (r.status === 'rejected') deps.log.warn({ userId: user.id }, 'password reset notification not delivered');
+    if (r.status === 'rejected')
+      deps.log.warn({ userId: user.id }, 'password reset notification not delivered');
   }
 }

@@ -26,12 +26,18 @@ export const PASSWORD_MAX_LENGTH = 256;
 const checkers = new WeakMap<object, { key: string; checker: BannedPasswordChecker }>();
 
 /** The banned-password checker for the current policy: global list + custom list when enforced. */
-export function bannedCheckerFor(deps: Pick<ServiceDeps, 'globalBannedTerms'>, policy: SsprPolicy): BannedPasswordChecker {
+export function bannedCheckerFor(
+  deps: Pick<ServiceDeps, 'globalBannedTerms'>,
+  policy: SsprPolicy,
+): BannedPasswordChecker {
   const custom = policy.bannedPasswords.enforceCustomList ? policy.bannedPasswords.customList : [];
   const key = JSON.stringify(custom);
   const cached = checkers.get(deps.globalBannedTerms);
   if (cached?.key === key) return cached.checker;
-  const checker = createBannedPasswordChecker({ globalTerms: deps.globalBannedTerms, customTerms: custom });
+  const checker = createBannedPasswordChecker({
+    globalTerms: deps.globalBannedTerms,
+    customTerms: custom,
+  });
   checkers.set(deps.globalBannedTerms, { key, checker });
   return checker;
 }
@@ -95,7 +101,11 @@ export async function checkPassword(
   let user: User | null = null;
   if (input.flowId !== undefined) {
     const flow = await deps.store.flows.findById(input.flowId);
-    if (flow?.state === 'new_password' && flow.userId !== null && flow.expiresAt > deps.clock.now().toISOString()) {
+    if (
+      flow?.state === 'new_password' &&
+      flow.userId !== null &&
+      flow.expiresAt > deps.clock.now().toISOString()
+    ) {
       user = await deps.store.users.findById(flow.userId);
     }
   }
@@ -113,12 +123,22 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
 ): Promise<{ changed: true; sessionsRevoked: number }> {
   const { user } = auth;
-  const base = { actorId: user.id, actorUpn: user.userPrincipalName, targetId: user.id, targetUpn: user.userPrincipalName };
+  const base = {
+    actorId: user.id,
+    actorUpn: user.userPrincipalName,
+    targetId: user.id,
+    targetUpn: user.userPrincipalName,
+  };
   try {
     await verifyPassword(deps, ctx, user.userPrincipalName, input.currentPassword);
   } catch (error) {
     if (isSsprError(error, 'INVALID_CREDENTIALS')) {
-      await audit(deps, deps.store, ctx, { activity: 'Change password (self-service)', result: 'failure', resultReason: 'Incorrect current password', ...base });
+      await audit(deps, deps.store, ctx, {
+        activity: 'Change password (self-service)',
+        result: 'failure',
+        resultReason: 'Incorrect current password',
+        ...base,
+      });
       fail('CURRENT_PASSWORD_INCORRECT');
     }
     throw error;
@@ -132,7 +152,10 @@ export async function changePassword(
       await audit(deps, deps.store, ctx, {
         activity: 'Change password (self-service)',
         result: 'failure',
-        resultReason: error.errorName === 'PASSWORD_BANNED' ? 'FuzzyPolicyViolationInvalidPassword' : 'PasswordPolicyViolation',
+        resultReason:
+          error.errorName === 'PASSWORD_BANNED'
+            ? 'FuzzyPolicyViolationInvalidPassword'
+            : 'PasswordPolicyViolation',
         ...base,
       });
     }
@@ -143,13 +166,20 @@ export async function changePassword(
   const revoked = await deps.store.transaction(async (tx) => {
     await tx.users.setPasswordHash(user.id, hash, now);
     const n = await tx.sessions.deleteByUser(user.id, auth.session.id);
-    await audit(deps, tx, ctx, { activity: 'Change password (self-service)', result: 'success', details: { sessionsRevoked: n }, ...base });
+    await audit(deps, tx, ctx, {
+      activity: 'Change password (self-service)',
+      result: 'success',
+      details: { sessionsRevoked: n },
+      ...base,
+    });
     return n;
   });
   return { changed: true, sessionsRevoked: revoked };
 }
 
 /** The policy rules to show before the user types (for a flow: that user's effective policy). */
-export function passwordRulesFor(user: Pick<User, 'source'> | null): readonly PolicyRuleDescription[] {
+export function passwordRulesFor(
+  user: Pick<User, 'source'> | null,
+): readonly PolicyRuleDescription[] {
   return describePolicy(effectivePolicyFor(user));
 }

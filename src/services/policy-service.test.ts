@@ -3,7 +3,10 @@ import { deepMerge, diff } from './policy-service.js';
 
 describe('policy patch helpers', () => {
   it('deep-merges objects and replaces arrays and scalars', () => {
-    expect(deepMerge({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: 3 }, l: [9] })).toEqual({ a: { b: 1, c: 3 }, l: [9] });
+    expect(deepMerge({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: 3 }, l: [9] })).toEqual({
+      a: { b: 1, c: 3 },
+      l: [9],
+    });
     expect(deepMerge({ a: 1 }, { a: { x: 1 } })).toEqual({ a: { x: 1 } });
   });
 

@@ -41,7 +41,9 @@ export function diff(
     return [...keys].flatMap((k) => diff(before[k], after[k], path ? `${path}.${k}` : k));
   }
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
-  return [{ property: path, oldValue: (before ?? null) as Json, newValue: (after ?? null) as Json }];
+  return [
+    { property: path, oldValue: (before ?? null) as Json, newValue: (after ?? null) as Json },
+  ];
 }
 
 export interface Actor {

@@ -1,4 +1,7 @@
-import { availableQuestions as allQuestions, findQuestion } from '../domain/methods/security-questions.js';
+import {
+  availableQuestions as allQuestions,
+  findQuestion,
+} from '../domain/methods/security-questions.js';
 import type { SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';

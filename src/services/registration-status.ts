@@ -6,6 +6,8 @@ import { eligibilityFacts, usableMethods } from './user-facts.js';
 
 const DAY_MS = 24 * 60 * 60_000;
 
+export const confirmationKey = (userId: string): string => `methods-confirmed:${userId}`;
+
 export interface RegistrationStatus {
   /** The user is in SSPR scope but has fewer usable methods than the policy requires. */
   readonly required: boolean;
@@ -16,7 +18,10 @@ export interface RegistrationStatus {
 }
 
 /** Drives the registration interrupt at sign-in (Entra's "require users to register"). */
-export async function registrationStatus(deps: ServiceDeps, user: User): Promise<RegistrationStatus> {
+export async function registrationStatus(
+  deps: ServiceDeps,
+  user: User,
+): Promise<RegistrationStatus> {
   const policy = await getPolicy(deps.store);
   const methods = await deps.store.methods.listByUser(user.id);
   const usable = usableMethods(user, methods, policy);
@@ -25,12 +30,20 @@ export async function registrationStatus(deps: ServiceDeps, user: User): Promise
   const inScope = verdict.ok || verdict.error === 'NOT_ENOUGH_METHODS';
   const methodsRequired = facts.isAdmin ? 2 : policy.methodsRequired;
   const enforce = policy.registration.requireOnSignIn && inScope;
+  // Registering a method or confirming the list ("Looks good") counts; using a method does not.
+  const confirmed = await deps.store.settings.get(confirmationKey(user.id));
   const lastConfirmed = methods
     .filter((m) => m.status === 'active')
-    .reduce<string | null>((max, m) => (max === null || m.updatedAt > max ? m.updatedAt : max), null);
+    .reduce<string | null>(
+      (max, m) => (max === null || m.createdAt > max ? m.createdAt : max),
+      typeof confirmed === 'string' ? confirmed : null,
+    );
   const days = policy.registration.reconfirmDays;
   const reconfirmDue =
-    enforce && days > 0 && lastConfirmed !== null && Date.parse(lastConfirmed) + days * DAY_MS < deps.clock.now().getTime();
+    enforce &&
+    days > 0 &&
+    lastConfirmed !== null &&
+    Date.parse(lastConfirmed) + days * DAY_MS < deps.clock.now().getTime();
   return {
     required: enforce && !verdict.ok,
     reconfirmDue,

@@ -1,8 +1,25 @@
 import { SsprError, fail, isSsprError } from '../domain/errors/sspr-error.js';
-import { FLOW_TTL_MS, advance, assertFlowUsable, remainingMethods } from '../domain/flows/reset-flow.js';
+import {
+  FLOW_TTL_MS,
+  advance,
+  assertFlowUsable,
+  remainingMethods,
+} from '../domain/flows/reset-flow.js';
 import { checkEligibility, allowedMethods } from '../domain/policy/eligibility.js';
-import { blockSubjects, secondsUntil, throttleKeys, throttleLimits, HOUR_MS, DAY_MS } from '../domain/policy/throttle.js';
-import { CODE_TTL_MS, codeMatches, generateCode, hmacCode } from '../domain/methods/one-time-code.js';
+import {
+  blockSubjects,
+  secondsUntil,
+  throttleKeys,
+  throttleLimits,
+  HOUR_MS,
+  DAY_MS,
+} from '../domain/policy/throttle.js';
+import {
+  CODE_TTL_MS,
+  codeMatches,
+  generateCode,
+  hmacCode,
+} from '../domain/methods/one-time-code.js';
 import { verifyTotp } from '../domain/methods/totp.js';
 import { normalizeAnswer, pickQuestions } from '../domain/methods/security-questions.js';
 import { questionText } from './questions.js';
@@ -12,6 +29,7 @@ import type { MethodName, SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { Store } from '../domain/ports/store.js';
 import { audit, type RequestContext } from './audit-log.js';
+import { claimEmailSend } from './email-throttle.js';
 import type { ServiceDeps } from './deps.js';
 import { notifyPasswordReset } from './notifications.js';
 import { assertPasswordAcceptable } from './password-service.js';
@@ -99,16 +117,24 @@ function auditBase(flow: Flow, user: User | null) {
   };
 }
 
-async function assertNotBlocked(deps: ServiceDeps, subject: string, method?: MethodName): Promise<void> {
+async function assertNotBlocked(
+  deps: ServiceDeps,
+  subject: string,
+  method?: MethodName,
+): Promise<void> {
   const now = deps.clock.now();
-  const userBlock = await deps.store.throttles.activeBlock(blockSubjects.user(subject), now.toISOString());
+  const userBlock = await deps.store.throttles.activeBlock(
+    blockSubjects.user(subject),
+    now.toISOString(),
+  );
   if (userBlock) fail('USER_BLOCKED', { retryAfterSeconds: secondsUntil(userBlock.until, now) });
   if (method !== undefined) {
     const gateBlock = await deps.store.throttles.activeBlock(
       blockSubjects.gate(subject, method),
       now.toISOString(),
     );
-    if (gateBlock) fail('GATE_THROTTLED', { retryAfterSeconds: secondsUntil(gateBlock.until, now) });
+    if (gateBlock)
+      fail('GATE_THROTTLED', { retryAfterSeconds: secondsUntil(gateBlock.until, now) });
   }
 }
 
@@ -186,6 +212,7 @@ export async function startReset(
         inEligibilityGroup: false,
         inEligibilityList: false,
         methodsWithData: synthetic.map((s) => s.method),
+        writebackAvailable: true,
       });
       if (!verdict.ok) {
         await audit(deps, deps.store, ctx, {
@@ -240,18 +267,23 @@ export async function getFlow(deps: ServiceDeps, flowId: string): Promise<FlowVi
 }
 
 function assertMethodOffered(flow: Flow, method: MethodName): void {
-  if (flow.state !== 'choose_method') fail('FLOW_INVALID_STATE', { details: { state: flow.state } });
+  if (flow.state !== 'choose_method')
+    fail('FLOW_INVALID_STATE', { details: { state: flow.state } });
   if (flow.gatesPassed.includes(method)) fail('METHOD_ALREADY_USED');
   if (!flow.context.offered.some((o) => o.method === method)) fail('METHOD_NOT_AVAILABLE');
 }
 
 async function saveFlow(deps: ServiceDeps, store: Store, flow: Flow): Promise<void> {
-  if (!(await store.flows.update(flow))) fail('FLOW_INVALID_STATE', { details: { reason: 'concurrent update' } });
+  if (!(await store.flows.update(flow)))
+    fail('FLOW_INVALID_STATE', { details: { reason: 'concurrent update' } });
 }
 
 export type ChallengeResult =
   | { readonly method: 'email'; readonly sent: true; readonly codeExpiresAt: string }
-  | { readonly method: 'securityQuestions'; readonly questions: readonly { questionId: string; text: string }[] }
+  | {
+      readonly method: 'securityQuestions';
+      readonly questions: readonly { questionId: string; text: string }[];
+    }
   | { readonly method: 'totp'; readonly ready: true };
 
 /** Sends a code (email) or picks the questions for a gate. */
@@ -271,15 +303,14 @@ export async function challenge(
     const now = deps.clock.now();
     switch (method) {
       case 'email': {
-        const emailBlock = await deps.store.throttles.activeBlock(blockSubjects.email(subject), now.toISOString());
-        if (emailBlock) fail('EMAIL_SEND_THROTTLED', { retryAfterSeconds: secondsUntil(emailBlock.until, now) });
-        const since = new Date(now.getTime() - throttleLimits.emailWindowMs).toISOString();
-        const sent = await deps.store.throttles.count(throttleKeys.email(subject), since);
-        if (sent >= throttleLimits.emailsPerTenMinutes) {
-          const until = await block(deps, ctx, flow, user, blockSubjects.email(subject), 'Too many emails in 10 minutes');
-          fail('EMAIL_SEND_THROTTLED', { retryAfterSeconds: secondsUntil(until, now) });
-        }
-        await deps.store.throttles.record(throttleKeys.email(subject), now.toISOString());
+        await claimEmailSend(deps, subject, async () => {
+          await audit(deps, deps.store, ctx, {
+            activity: 'Blocked from self-service password reset',
+            result: 'success',
+            resultReason: 'Too many emails in 10 minutes',
+            ...auditBase(flow, user),
+          });
+        });
         const code = generateCode(deps.random);
         const codeId = deps.random.uuid();
         const expiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
@@ -296,26 +327,57 @@ export async function challenge(
           version: flow.version + 1,
           context: {
             ...flow.context,
-            challenges: { ...flow.context.challenges, email: { method, codeId, issuedAt: now.toISOString() } },
+            challenges: {
+              ...flow.context.challenges,
+              email: { method, codeId, issuedAt: now.toISOString() },
+            },
           },
         };
         await saveFlow(deps, deps.store, next);
-        const address = user ? usableMethods(user, await deps.store.methods.listByUser(user.id), policy).find((u) => u.method === 'email')?.address : undefined;
+        const address = user
+          ? usableMethods(user, await deps.store.methods.listByUser(user.id), policy).find(
+              (u) => u.method === 'email',
+            )?.address
+          : undefined;
         if (address !== undefined) {
-          await deps.mailer.send({
-            to: address,
-            subject: `${deps.settings.organizationName} account email verification code`,
-            text:
-              `Use this code to verify your identity and reset your password: ${code}\n\n` +
-              `The code expires in 5 minutes. If you did not ask for it, ignore this email; ` +
-              `your password has not changed.\n\nSupport code: ${flow.correlationId}\n`,
-          });
+          // A delivery failure is logged and audited but answered like a success: an error here
+          // would tell a real account from an unknown one ("pretend we sent a code").
+          try {
+            await deps.mailer.send({
+              to: address,
+              subject: `${deps.settings.organizationName} account email verification code`,
+              text:
+                `Use this code to verify your identity and reset your password: ${code}\n\n` +
+                `The code expires in 5 minutes. If you did not ask for it, ignore this email; ` +
+                `your password has not changed.\n\nSupport code: ${flow.correlationId}\n`,
+            });
+          } catch (error) {
+            // The code left the building in no mail: make sure it can never be used.
+            await deps.store.codes.consume(codeId, now.toISOString());
+            deps.log.warn(
+              { flowId: flow.id, code: isSsprError(error) ? error.code : 'unknown' },
+              'reset code email not delivered',
+            );
+            await audit(deps, deps.store, ctx, {
+              activity: PROGRESS,
+              result: 'failure',
+              resultReason: 'Could not deliver the email verification code',
+              details: { method: 'email' },
+              ...auditBase(flow, user),
+            });
+          }
         }
         return { method: 'email', sent: true, codeExpiresAt: expiresAt };
       }
       case 'securityQuestions': {
-        const registered = user ? await registeredQuestionIds(deps.store, user.id) : syntheticQuestionIds(deps, flow, policy);
-        const questionIds = pickQuestions(registered, policy.securityQuestions.toReset, deps.random);
+        const registered = user
+          ? await registeredQuestionIds(deps.store, user.id)
+          : syntheticQuestionIds(deps, flow, policy);
+        const questionIds = pickQuestions(
+          registered,
+          policy.securityQuestions.toReset,
+          deps.random,
+        );
         const next: Flow = {
           ...flow,
           version: flow.version + 1,
@@ -330,7 +392,10 @@ export async function challenge(
         await saveFlow(deps, deps.store, next);
         return {
           method: 'securityQuestions',
-          questions: questionIds.map((questionId) => ({ questionId, text: questionText(questionId, policy) })),
+          questions: questionIds.map((questionId) => ({
+            questionId,
+            text: questionText(questionId, policy),
+          })),
         };
       }
       case 'totp':
@@ -347,7 +412,9 @@ export async function challenge(
 
 async function registeredQuestionIds(store: Store, userId: string): Promise<string[]> {
   const methods = await store.methods.listByUser(userId);
-  const q = methods.filter((m) => m.status === 'active' && m.data.kind === 'securityQuestions').at(-1);
+  const q = methods
+    .filter((m) => m.status === 'active' && m.data.kind === 'securityQuestions')
+    .at(-1);
   return q?.data.kind === 'securityQuestions' ? q.data.answers.map((a) => a.questionId) : [];
 }
 
@@ -355,7 +422,7 @@ function syntheticQuestionIds(deps: ServiceDeps, flow: Flow, policy: SsprPolicy)
   const bits = pseudonymBits(deps, flow.context.typedUserId);
   const ids: string[] = [];
   for (let i = 0; ids.length < policy.securityQuestions.toRegister; i++) {
-    const id = `q${String(((bits >>> (i % 24)) + i * 7) % 35 + 1).padStart(2, '0')}`;
+    const id = `q${String((((bits >>> (i % 24)) + i * 7) % 35) + 1).padStart(2, '0')}`;
     if (!ids.includes(id)) ids.push(id);
   }
   return ids;
@@ -386,9 +453,19 @@ export async function verify(
     // Entra: 5 attempts per gate per hour; the next one blocks that gate for 24 hours.
     const gateKey = throttleKeys.gate(subject, input.method);
     await deps.store.throttles.record(gateKey, now.toISOString());
-    const attempts = await deps.store.throttles.count(gateKey, new Date(now.getTime() - HOUR_MS).toISOString());
+    const attempts = await deps.store.throttles.count(
+      gateKey,
+      new Date(now.getTime() - HOUR_MS).toISOString(),
+    );
     if (attempts > throttleLimits.gateAttemptsPerHour) {
-      const until = await block(deps, ctx, flow, user, blockSubjects.gate(subject, input.method), `Too many ${input.method} verification attempts in 1 hour`);
+      const until = await block(
+        deps,
+        ctx,
+        flow,
+        user,
+        blockSubjects.gate(subject, input.method),
+        `Too many ${input.method} verification attempts in 1 hour`,
+      );
       fail('GATE_THROTTLED', { retryAfterSeconds: secondsUntil(until, now) });
     }
 
@@ -396,7 +473,12 @@ export async function verify(
     try {
       nextFlow = await checkProof(deps, flow, user, input);
     } catch (error) {
-      if (isSsprError(error) && ['CODE_INVALID', 'CODE_EXPIRED', 'CODE_REPLAYED', 'SECURITY_ANSWERS_INCORRECT'].includes(error.errorName)) {
+      if (
+        isSsprError(error) &&
+        ['CODE_INVALID', 'CODE_EXPIRED', 'CODE_REPLAYED', 'SECURITY_ANSWERS_INCORRECT'].includes(
+          error.errorName,
+        )
+      ) {
         await recordFailedProof(deps, ctx, flow, user, subject, input.method, error.errorName);
       }
       throw error;
@@ -434,24 +516,44 @@ async function recordFailedProof(
     details: { method },
     ...auditBase(flow, user),
   });
-  const failures = await deps.store.throttles.count(throttleKeys.failedProof(subject), new Date(now.getTime() - DAY_MS).toISOString());
+  const failures = await deps.store.throttles.count(
+    throttleKeys.failedProof(subject),
+    new Date(now.getTime() - DAY_MS).toISOString(),
+  );
   if (failures >= throttleLimits.failedProofsPerDay) {
-    await block(deps, ctx, flow, user, blockSubjects.user(subject), 'Too many failed verification attempts in 24 hours');
+    await block(
+      deps,
+      ctx,
+      flow,
+      user,
+      blockSubjects.user(subject),
+      'Too many failed verification attempts in 24 hours',
+    );
   }
 }
 
 /** Returns the flow with the used challenge removed, or throws the precise failure. */
-async function checkProof(deps: ServiceDeps, flow: Flow, user: User | null, input: VerifyInput): Promise<Flow> {
+async function checkProof(
+  deps: ServiceDeps,
+  flow: Flow,
+  user: User | null,
+  input: VerifyInput,
+): Promise<Flow> {
   const now = deps.clock.now();
   switch (input.method) {
     case 'totp': {
       if (!/^\d{6}$/.test(input.code)) fail('CODE_INVALID');
-      const methods = user ? (await deps.store.methods.listByUser(user.id)).filter((m) => m.status === 'active' && m.data.kind === 'totp') : [];
+      const methods = user
+        ? (await deps.store.methods.listByUser(user.id)).filter(
+            (m) => m.status === 'active' && m.data.kind === 'totp',
+          )
+        : [];
       for (const m of methods) {
         if (m.data.kind !== 'totp') continue;
         const match = verifyTotp(deps.secretBox.open(m.data.secretEncrypted), input.code, now);
         if (match) {
-          if (!(await deps.store.methods.claimTotpStep(m.id, match.step, now.toISOString()))) fail('CODE_REPLAYED');
+          if (!(await deps.store.methods.claimTotpStep(m.id, match.step, now.toISOString())))
+            fail('CODE_REPLAYED');
           return flow;
         }
       }
@@ -464,7 +566,8 @@ async function checkProof(deps: ServiceDeps, flow: Flow, user: User | null, inpu
       if (code === null || code.usedAt !== null) fail('CODE_INVALID');
       await deps.store.codes.incrementAttempts(code.id);
       if (now.toISOString() >= code.expiresAt) fail('CODE_EXPIRED');
-      const ok = user !== null && codeMatches(deps.settings.codeKey, code.id, input.code.trim(), code.hmac);
+      const ok =
+        user !== null && codeMatches(deps.settings.codeKey, code.id, input.code.trim(), code.hmac);
       if (!ok) fail('CODE_INVALID');
       if (!(await deps.store.codes.consume(code.id, now.toISOString()))) fail('CODE_INVALID');
       return flow;
@@ -476,12 +579,16 @@ async function checkProof(deps: ServiceDeps, flow: Flow, user: User | null, inpu
       const cleared: Flow = {
         ...flow,
         version: flow.version + 1,
-        context: { ...flow.context, challenges: { ...flow.context.challenges, securityQuestions: undefined } },
+        context: {
+          ...flow.context,
+          challenges: { ...flow.context.challenges, securityQuestions: undefined },
+        },
       };
       const asked = pending.questionIds;
       const given = new Map(input.answers.map((a) => [a.questionId, a.answer]));
       const stored = user ? await storedAnswers(deps.store, user.id) : new Map<string, string>();
-      let allOk = asked.length > 0 && given.size === asked.length && asked.every((id) => given.has(id));
+      let allOk =
+        asked.length > 0 && given.size === asked.length && asked.every((id) => given.has(id));
       for (const id of asked) {
         const hash = stored.get(id) ?? (await dummyAnswerHash(deps));
         // Always hash, even for unknown users or missing answers, so timing does not differ.
@@ -511,8 +618,14 @@ function dummyAnswerHash(deps: ServiceDeps): Promise<string> {
 
 async function storedAnswers(store: Store, userId: string): Promise<Map<string, string>> {
   const methods = await store.methods.listByUser(userId);
-  const q = methods.filter((m) => m.status === 'active' && m.data.kind === 'securityQuestions').at(-1);
-  return new Map(q?.data.kind === 'securityQuestions' ? q.data.answers.map((a) => [a.questionId, a.answerHash]) : []);
+  const q = methods
+    .filter((m) => m.status === 'active' && m.data.kind === 'securityQuestions')
+    .at(-1);
+  return new Map(
+    q?.data.kind === 'securityQuestions'
+      ? q.data.answers.map((a) => [a.questionId, a.answerHash])
+      : [],
+  );
 }
 
 /** The final step: checks the effective policy, sets the password, revokes sessions, notifies. */
@@ -534,7 +647,10 @@ export async function resetPassword(
       await audit(deps, deps.store, ctx, {
         activity: 'Reset password (self-service)',
         result: 'failure',
-        resultReason: error.errorName === 'PASSWORD_BANNED' ? 'FuzzyPolicyViolationInvalidPassword' : 'PasswordPolicyViolation',
+        resultReason:
+          error.errorName === 'PASSWORD_BANNED'
+            ? 'FuzzyPolicyViolationInvalidPassword'
+            : 'PasswordPolicyViolation',
         ...auditBase(flow, user),
       });
     }
@@ -564,7 +680,11 @@ export async function resetPassword(
 }
 
 /** Unlock only ("I know my password but can't sign in"), when the policy allows it. */
-export async function unlockAccount(deps: ServiceDeps, _ctx: RequestContext, flowId: string): Promise<FlowView> {
+export async function unlockAccount(
+  deps: ServiceDeps,
+  _ctx: RequestContext,
+  flowId: string,
+): Promise<FlowView> {
   const flow = await loadFlow(deps, flowId);
   const policy = await getPolicy(deps.store);
   if (!policy.onPremises.allowUnlockWithoutReset) fail('UNLOCK_NOT_ALLOWED');
@@ -572,4 +692,3 @@ export async function unlockAccount(deps: ServiceDeps, _ctx: RequestContext, flo
   // Cloud-only accounts have no directory lockout; directory unlock arrives with writeback.
   return fail('NOTHING_TO_UNLOCK');
 }
-

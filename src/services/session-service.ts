@@ -1,18 +1,30 @@
 import { createHash } from 'node:crypto';
 import { fail } from '../domain/errors/sspr-error.js';
-import { blockSubjects, secondsUntil, throttleKeys, throttleLimits } from '../domain/policy/throttle.js';
-import { CODE_TTL_MS, codeMatches, generateCode, hmacCode } from '../domain/methods/one-time-code.js';
+import {
+  blockSubjects,
+  secondsUntil,
+  throttleKeys,
+  throttleLimits,
+} from '../domain/policy/throttle.js';
+import {
+  CODE_TTL_MS,
+  codeMatches,
+  generateCode,
+  hmacCode,
+} from '../domain/methods/one-time-code.js';
 import { verifyTotp } from '../domain/methods/totp.js';
 import type { MethodName } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { Session } from '../domain/ports/store.js';
 import { audit, type RequestContext } from './audit-log.js';
+import { claimEmailSend } from './email-throttle.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, throttleSubject } from './subjects.js';
 import { usableMethods } from './user-facts.js';
 
-export const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
+export const sha256 = (value: string): string =>
+  createHash('sha256').update(value).digest('base64url');
 
 export interface SignInResult {
   readonly token: string;
@@ -50,13 +62,19 @@ export async function verifyPassword(
   const user = await deps.store.users.findByUpn(normalizeUserId(typedUserId));
   const subject = throttleSubject(deps, user?.id ?? null, typedUserId);
   const now = deps.clock.now();
-  const lock = await deps.store.throttles.activeBlock(blockSubjects.signIn(subject), now.toISOString());
+  const lock = await deps.store.throttles.activeBlock(
+    blockSubjects.signIn(subject),
+    now.toISOString(),
+  );
   if (lock) fail('SIGN_IN_THROTTLED', { retryAfterSeconds: secondsUntil(lock.until, now) });
   const ok = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), password);
   if (!ok || user === null || user.passwordHash === null) {
     const key = throttleKeys.signInFailure(subject);
     await deps.store.throttles.record(key, now.toISOString());
-    const failures = await deps.store.throttles.count(key, new Date(now.getTime() - throttleLimits.signInWindowMs).toISOString());
+    const failures = await deps.store.throttles.count(
+      key,
+      new Date(now.getTime() - throttleLimits.signInWindowMs).toISOString(),
+    );
     if (failures >= throttleLimits.signInFailuresPerWindow) {
       await deps.store.throttles.block(
         blockSubjects.signIn(subject),
@@ -80,7 +98,9 @@ export async function verifyPassword(
 async function stateOf(deps: ServiceDeps, user: User, session: Session): Promise<SessionState> {
   const policy = await getPolicy(deps.store);
   const methods = await deps.store.methods.listByUser(user.id);
-  const second = usableMethods(user, methods, policy).filter((m) => m.method === 'totp' || m.method === 'email');
+  const second = usableMethods(user, methods, policy).filter(
+    (m) => m.method === 'totp' || m.method === 'email',
+  );
   return {
     userId: user.id,
     userPrincipalName: user.userPrincipalName,
@@ -100,7 +120,9 @@ export async function signIn(
   const user = await verifyPassword(deps, ctx, input.userId, input.password);
   const policy = await getPolicy(deps.store);
   const methods = await deps.store.methods.listByUser(user.id);
-  const hasSecond = usableMethods(user, methods, policy).some((m) => m.method === 'totp' || (m.method === 'email' && m.methodId !== null));
+  const hasSecond = usableMethods(user, methods, policy).some(
+    (m) => m.method === 'totp' || (m.method === 'email' && m.methodId !== null),
+  );
   const now = deps.clock.now();
   const token = Buffer.from(deps.random.bytes(32)).toString('base64url');
   const session: Session = {
@@ -111,7 +133,9 @@ export async function signIn(
     expiresAt: new Date(now.getTime() + deps.settings.sessionTtlMinutes * 60_000).toISOString(),
   };
   await deps.store.sessions.create({ ...session, tokenHash: sha256(token) });
-  await deps.store.throttles.clear(throttleKeys.signInFailure(throttleSubject(deps, user.id, input.userId)));
+  await deps.store.throttles.clear(
+    throttleKeys.signInFailure(throttleSubject(deps, user.id, input.userId)),
+  );
   await audit(deps, deps.store, ctx, {
     activity: 'Sign-in activity',
     result: 'success',
@@ -137,36 +161,58 @@ export async function authenticate(
 ): Promise<AuthenticatedSession> {
   if (token === undefined || token.length === 0 || token.length > 200) fail('UNAUTHENTICATED');
   const session = await deps.store.sessions.findByTokenHash(sha256(token));
-  if (session === null || session.expiresAt <= deps.clock.now().toISOString()) fail('UNAUTHENTICATED');
+  if (session === null || session.expiresAt <= deps.clock.now().toISOString())
+    fail('UNAUTHENTICATED');
   if (session.pendingSecondFactor && !allowPending) fail('SECOND_FACTOR_REQUIRED');
   const user = await deps.store.users.findById(session.userId);
   if (user === null || !user.accountEnabled) fail('UNAUTHENTICATED');
   return { session, user };
 }
 
-export async function sessionState(deps: ServiceDeps, auth: AuthenticatedSession): Promise<SessionState> {
+export async function sessionState(
+  deps: ServiceDeps,
+  auth: AuthenticatedSession,
+): Promise<SessionState> {
   return stateOf(deps, auth.user, auth.session);
 }
 
 /** Sends an email code for the second step of sign-in. */
-export async function signInChallenge(deps: ServiceDeps, auth: AuthenticatedSession): Promise<{ codeExpiresAt: string }> {
+export async function signInChallenge(
+  deps: ServiceDeps,
+  auth: AuthenticatedSession,
+): Promise<{ codeExpiresAt: string }> {
   const policy = await getPolicy(deps.store);
-  const email = usableMethods(auth.user, await deps.store.methods.listByUser(auth.user.id), policy).find((m) => m.method === 'email');
+  const email = usableMethods(
+    auth.user,
+    await deps.store.methods.listByUser(auth.user.id),
+    policy,
+  ).find((m) => m.method === 'email');
   if (email?.address === undefined) fail('METHOD_NOT_AVAILABLE');
   const subject = throttleSubject(deps, auth.user.id, auth.user.userPrincipalName);
+  await claimEmailSend(deps, subject);
   const now = deps.clock.now();
-  const sent = await deps.store.throttles.count(throttleKeys.email(subject), new Date(now.getTime() - throttleLimits.emailWindowMs).toISOString());
-  if (sent >= throttleLimits.emailsPerTenMinutes) fail('EMAIL_SEND_THROTTLED', { retryAfterSeconds: 600 });
-  await deps.store.throttles.record(throttleKeys.email(subject), now.toISOString());
   const code = generateCode(deps.random);
   const codeId = deps.random.uuid();
   const expiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
-  await deps.store.codes.create({ id: codeId, purpose: 'sign-in', subject: auth.session.id, hmac: hmacCode(deps.settings.codeKey, codeId, code), expiresAt, createdAt: now.toISOString() });
-  await deps.mailer.send({
-    to: email.address,
-    subject: `${deps.settings.organizationName} sign-in code`,
-    text: `Your sign-in code is ${code}. It expires in 5 minutes. Reference: ${codeId}\n`,
+  await deps.store.codes.create({
+    id: codeId,
+    purpose: 'sign-in',
+    subject: auth.session.id,
+    hmac: hmacCode(deps.settings.codeKey, codeId, code),
+    expiresAt,
+    createdAt: now.toISOString(),
   });
+  try {
+    await deps.mailer.send({
+      to: email.address,
+      subject: `${deps.settings.organizationName} sign-in code`,
+      text: `Your sign-in code is ${code}. It expires in 5 minutes.\n`,
+    });
+  } catch (error) {
+    // Never leave a usable code behind a mail that was not delivered.
+    await deps.store.codes.consume(codeId, now.toISOString());
+    throw error;
+  }
   return { codeExpiresAt: expiresAt };
 }
 
@@ -180,7 +226,10 @@ export async function signInVerify(
   if (!auth.session.pendingSecondFactor) return stateOf(deps, auth.user, auth.session);
   const subject = throttleSubject(deps, auth.user.id, auth.user.userPrincipalName);
   const now = deps.clock.now();
-  const lock = await deps.store.throttles.activeBlock(blockSubjects.signIn(subject), now.toISOString());
+  const lock = await deps.store.throttles.activeBlock(
+    blockSubjects.signIn(subject),
+    now.toISOString(),
+  );
   if (lock) fail('SIGN_IN_THROTTLED', { retryAfterSeconds: secondsUntil(lock.until, now) });
   let ok = false;
   if (input.method === 'totp') {
@@ -188,7 +237,8 @@ export async function signInVerify(
       if (m.status !== 'active' || m.data.kind !== 'totp') continue;
       const match = verifyTotp(deps.secretBox.open(m.data.secretEncrypted), input.code, now);
       if (match) {
-        if (!(await deps.store.methods.claimTotpStep(m.id, match.step, now.toISOString()))) fail('CODE_REPLAYED');
+        if (!(await deps.store.methods.claimTotpStep(m.id, match.step, now.toISOString())))
+          fail('CODE_REPLAYED');
         ok = true;
         break;
       }
@@ -198,14 +248,24 @@ export async function signInVerify(
     if (code === null) fail('NO_CHALLENGE_PENDING');
     const attempts = await deps.store.codes.incrementAttempts(code.id);
     if (now.toISOString() >= code.expiresAt) fail('CODE_EXPIRED');
-    ok = attempts <= 5 && codeMatches(deps.settings.codeKey, code.id, input.code.trim(), code.hmac) && (await deps.store.codes.consume(code.id, now.toISOString()));
+    ok =
+      attempts <= 5 &&
+      codeMatches(deps.settings.codeKey, code.id, input.code.trim(), code.hmac) &&
+      (await deps.store.codes.consume(code.id, now.toISOString()));
   }
   if (!ok) {
     const key = throttleKeys.signInFailure(subject);
     await deps.store.throttles.record(key, now.toISOString());
-    const failures = await deps.store.throttles.count(key, new Date(now.getTime() - throttleLimits.signInWindowMs).toISOString());
+    const failures = await deps.store.throttles.count(
+      key,
+      new Date(now.getTime() - throttleLimits.signInWindowMs).toISOString(),
+    );
     if (failures >= throttleLimits.signInFailuresPerWindow) {
-      await deps.store.throttles.block(blockSubjects.signIn(subject), new Date(now.getTime() + throttleLimits.signInLockMs).toISOString(), 'Too many failed sign-in codes');
+      await deps.store.throttles.block(
+        blockSubjects.signIn(subject),
+        new Date(now.getTime() + throttleLimits.signInLockMs).toISOString(),
+        'Too many failed sign-in codes',
+      );
     }
     fail('CODE_INVALID');
   }
@@ -220,7 +280,11 @@ export async function signInVerify(
   return stateOf(deps, auth.user, { ...auth.session, pendingSecondFactor: false });
 }
 
-export async function signOut(deps: ServiceDeps, auth: AuthenticatedSession, everywhere: boolean): Promise<number> {
+export async function signOut(
+  deps: ServiceDeps,
+  auth: AuthenticatedSession,
+  everywhere: boolean,
+): Promise<number> {
   if (everywhere) return deps.store.sessions.deleteByUser(auth.user.id);
   await deps.store.sessions.delete(auth.session.id);
   return 1;

@@ -45,16 +45,30 @@ export function usableMethods(
   const email = latest('email');
   if (email?.data.kind === 'email') {
     const address = email.data.email;
-    out.push({ method: 'email', methodId: email.id, hint: hintFor('email', policy, address), address });
+    out.push({
+      method: 'email',
+      methodId: email.id,
+      hint: hintFor('email', policy, address),
+      address,
+    });
   } else if (user.email !== null) {
-    out.push({ method: 'email', methodId: null, hint: hintFor('email', policy, user.email), address: user.email });
+    out.push({
+      method: 'email',
+      methodId: null,
+      hint: hintFor('email', policy, user.email),
+      address: user.email,
+    });
   }
   const questions = latest('securityQuestions');
   if (
     questions?.data.kind === 'securityQuestions' &&
     questions.data.answers.length >= policy.securityQuestions.toReset
   ) {
-    out.push({ method: 'securityQuestions', methodId: questions.id, hint: hintFor('securityQuestions', policy) });
+    out.push({
+      method: 'securityQuestions',
+      methodId: questions.id,
+      hint: hintFor('securityQuestions', policy),
+    });
   }
   return out;
 }
@@ -82,5 +96,7 @@ export async function eligibilityFacts(
       (upn) => upn.toLowerCase() === user.userPrincipalName,
     ),
     methodsWithData: usable.map((u) => u.method),
+    // No writeback agent exists yet: directory users are told the on-premises side is unreachable.
+    writebackAvailable: false,
   };
 }

@@ -84,7 +84,7 @@ export async function startFlow(t: TestApp, userId: string) {
 
 /** The newest code mailed to an address (development outbox). */
 export function lastCodeTo(t: TestApp, address: string): string {
-  const entry = [...t.outbox.list()].reverse().find((m) => m.to === address);
+  const entry = t.outbox.list().find((m) => m.to === address); // newest first
   const code = /\b(\d{8})\b/.exec(entry?.text ?? '')?.[1];
   if (code === undefined) throw new Error(`no code mailed to ${address}`);
   return code;

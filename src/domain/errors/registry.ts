@@ -69,7 +69,11 @@ export const errorRegistry = {
   ),
 
   // 1xxx — request
-  VALIDATION_FAILED: spec('SSPR_1001', 400, 'The request is not valid. See details for each field.'),
+  VALIDATION_FAILED: spec(
+    'SSPR_1001',
+    400,
+    'The request is not valid. See details for each field.',
+  ),
   BODY_TOO_LARGE: spec('SSPR_1002', 413, 'The request body is too large.'),
   UNSUPPORTED_MEDIA_TYPE: spec('SSPR_1003', 415, 'Send the body as application/json.'),
   ROUTE_NOT_FOUND: spec('SSPR_1004', 404, 'There is no such route.'),
@@ -168,7 +172,11 @@ export const errorRegistry = {
     409,
     'Ask for a code (or the questions) for this method first.',
   ),
-  NOTHING_TO_UNLOCK: spec('SSPR_3018', 409, 'Cloud-only accounts have no directory lockout to clear.'),
+  NOTHING_TO_UNLOCK: spec(
+    'SSPR_3018',
+    409,
+    'Cloud-only accounts have no directory lockout to clear.',
+  ),
 
   // 35xx — authentication methods (registration)
   METHOD_DISABLED_BY_POLICY: spec(
@@ -215,7 +223,11 @@ export const errorRegistry = {
     422,
     'The new password must be different from your current password.',
   ),
-  POLICY_INVALID: spec('SSPR_4005', 400, 'The password reset policy change is not valid. See details.'),
+  POLICY_INVALID: spec(
+    'SSPR_4005',
+    400,
+    'The password reset policy change is not valid. See details.',
+  ),
 
   // 6xxx — storage
   STORE_UNAVAILABLE: spec('SSPR_6001', 503, 'The data store is unavailable. Try again shortly.'),

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FLOW_TTL_MS, advance, assertFlowUsable, isExpired, remainingMethods } from './reset-flow.js';
+import {
+  FLOW_TTL_MS,
+  advance,
+  assertFlowUsable,
+  isExpired,
+  remainingMethods,
+} from './reset-flow.js';
 import { isSsprError } from '../errors/sspr-error.js';
 import type { Flow } from '../model/flow.js';
 
@@ -58,22 +64,32 @@ describe('reset flow transitions', () => {
   });
 
   it('needs one gate when one is required', () => {
-    const next = advance(flow({ gatesRequired: 1 }), { type: 'gate_passed', method: 'totp' }, at(1));
+    const next = advance(
+      flow({ gatesRequired: 1 }),
+      { type: 'gate_passed', method: 'totp' },
+      at(1),
+    );
     expect(next.state).toBe('new_password');
   });
 
   it('refuses the same method twice (a second gate must be different)', () => {
     const one = advance(flow(), { type: 'gate_passed', method: 'email' }, at(1));
-    expect(errorName(() => advance(one, { type: 'gate_passed', method: 'email' }, at(2)))).toBe('METHOD_ALREADY_USED');
+    expect(errorName(() => advance(one, { type: 'gate_passed', method: 'email' }, at(2)))).toBe(
+      'METHOD_ALREADY_USED',
+    );
   });
 
   it('refuses a reset before the gates and anything after completion', () => {
-    expect(errorName(() => advance(flow(), { type: 'password_reset' }, at(1)))).toBe('FLOW_INVALID_STATE');
+    expect(errorName(() => advance(flow(), { type: 'password_reset' }, at(1)))).toBe(
+      'FLOW_INVALID_STATE',
+    );
     const ready = flow({ state: 'new_password', gatesPassed: ['email', 'totp'] });
     const done = advance(ready, { type: 'password_reset' }, at(5));
     expect(done.state).toBe('completed');
     expect(done.completedAt).toBe(at(5).toISOString());
-    expect(errorName(() => advance(done, { type: 'account_unlocked' }, at(6)))).toBe('FLOW_INVALID_STATE');
+    expect(errorName(() => advance(done, { type: 'account_unlocked' }, at(6)))).toBe(
+      'FLOW_INVALID_STATE',
+    );
     expect(
       errorName(() => {
         assertFlowUsable(done, at(6));
@@ -90,12 +106,16 @@ describe('reset flow transitions', () => {
     const f = flow();
     expect(isExpired(f, at(FLOW_TTL_MS - 1))).toBe(false);
     expect(isExpired(f, at(FLOW_TTL_MS))).toBe(true);
-    expect(errorName(() => advance(f, { type: 'gate_passed', method: 'totp' }, at(FLOW_TTL_MS)))).toBe('FLOW_EXPIRED');
+    expect(
+      errorName(() => advance(f, { type: 'gate_passed', method: 'totp' }, at(FLOW_TTL_MS))),
+    ).toBe('FLOW_EXPIRED');
   });
 
   it('a failed flow accepts nothing more', () => {
     const failed = advance(flow(), { type: 'failed' }, at(1));
     expect(failed.state).toBe('failed');
-    expect(errorName(() => advance(failed, { type: 'gate_passed', method: 'totp' }, at(2)))).toBe('FLOW_INVALID_STATE');
+    expect(errorName(() => advance(failed, { type: 'gate_passed', method: 'totp' }, at(2)))).toBe(
+      'FLOW_INVALID_STATE',
+    );
   });
 });

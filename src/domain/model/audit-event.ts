@@ -7,6 +7,7 @@ export const auditActivities = [
   'Blocked from self-service password reset',
   'Security info saved for self-service password reset',
   'User deleted security info',
+  'User reviewed security info',
   'Self-service password reset policy changes',
   'Reset password (by admin)',
   'Add user',

@@ -17,7 +17,10 @@ export type MethodName = z.infer<typeof methodNameSchema>;
 export const customQuestionSchema = z.object({
   id: z
     .string()
-    .regex(/^custom-[a-z0-9-]{1,40}$/, 'a custom question id looks like custom-<letters, digits, ->'),
+    .regex(
+      /^custom-[a-z0-9-]{1,40}$/,
+      'a custom question id looks like custom-<letters, digits, ->',
+    ),
   text: z.string().trim().min(3).max(200),
 });
 export type CustomQuestion = z.infer<typeof customQuestionSchema>;

@@ -6,7 +6,14 @@ import type { UserSource } from '../model/user.js';
 export const implementedMethods: readonly MethodName[] = ['totp', 'email', 'securityQuestions'];
 
 /** Admins use the fixed two-gate policy: any method except security questions (Entra). */
-const adminMethods: readonly MethodName[] = ['totp', 'email', 'sms', 'voice', 'officePhone', 'passkey'];
+const adminMethods: readonly MethodName[] = [
+  'totp',
+  'email',
+  'sms',
+  'voice',
+  'officePhone',
+  'passkey',
+];
 
 export interface EligibilityFacts {
   readonly source: UserSource;
@@ -15,6 +22,8 @@ export interface EligibilityFacts {
   readonly inSelectedGroup: boolean;
   readonly inEligibilityGroup: boolean;
   readonly inEligibilityList: boolean;
+  /** For directory users: an agent is connected and able to write the password back. */
+  readonly writebackAvailable: boolean;
   /** Methods the user has data for (registered and active, or admin pre-populated). */
   readonly methodsWithData: readonly MethodName[];
 }
@@ -51,24 +60,37 @@ export function allowedMethods(policy: SsprPolicy, isAdmin: boolean): MethodName
  * → writeback for directory users → enough methods (admins: two, never security questions).
  */
 export function checkEligibility(policy: SsprPolicy, facts: EligibilityFacts): EligibilityResult {
-  const no = (error: ErrorName, reason: string): EligibilityResult => ({ ok: false, error, reason });
-  if (!policy.enabled) return no('TENANT_SSPR_DISABLED', 'Password reset is turned off for the organisation');
+  const no = (error: ErrorName, reason: string): EligibilityResult => ({
+    ok: false,
+    error,
+    reason,
+  });
+  if (!policy.enabled)
+    return no('TENANT_SSPR_DISABLED', 'Password reset is turned off for the organisation');
   if (facts.isAdmin) {
     if (!policy.administrators.allowedToUseSspr) {
       return no('ADMIN_SSPR_DISABLED', 'Password reset is turned off for administrators');
     }
   } else {
-    if (policy.enabledFor === 'none') return no('SSPR_NOT_ENABLED_IN_POLICY', 'Password reset is enabled for no one');
+    if (policy.enabledFor === 'none')
+      return no('SSPR_NOT_ENABLED_IN_POLICY', 'Password reset is enabled for no one');
     if (policy.enabledFor === 'selected' && !facts.inSelectedGroup) {
-      return no('NOT_MEMBER_OF_SCOPED_GROUP', 'User is not a member of the group enabled for password reset');
+      return no(
+        'NOT_MEMBER_OF_SCOPED_GROUP',
+        'User is not a member of the group enabled for password reset',
+      );
     }
-    const hasList = policy.eligibility.groupId !== null || policy.eligibility.userPrincipalNames.length > 0;
+    const hasList =
+      policy.eligibility.groupId !== null || policy.eligibility.userPrincipalNames.length > 0;
     if (hasList && !facts.inEligibilityGroup && !facts.inEligibilityList) {
       return no('USER_NOT_LICENSED', 'User is not in the eligibility group or list');
     }
   }
   if (facts.source === 'directory' && !policy.onPremises.writeback) {
     return no('WRITEBACK_NOT_ENABLED', 'Password writeback is turned off');
+  }
+  if (facts.source === 'directory' && !facts.writebackAvailable) {
+    return no('ON_PREMISES_CONNECTIVITY', 'No writeback agent is connected');
   }
   const gatesRequired: 1 | 2 = facts.isAdmin ? 2 : policy.methodsRequired;
   const allowed = allowedMethods(policy, facts.isAdmin);

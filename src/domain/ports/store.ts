@@ -73,13 +73,16 @@ export interface GroupRepository {
 }
 
 export interface MethodRepository {
-  create(method: {
-    id: string;
-    userId: string;
-    kind: MethodName;
-    status: MethodStatus;
-    data: MethodData;
-  }, now: string): Promise<AuthMethod>;
+  create(
+    method: {
+      id: string;
+      userId: string;
+      kind: MethodName;
+      status: MethodStatus;
+      data: MethodData;
+    },
+    now: string,
+  ): Promise<AuthMethod>;
   findById(id: string): Promise<AuthMethod | null>;
   /** Active and pending methods of a user, oldest first. */
   listByUser(userId: string): Promise<readonly AuthMethod[]>;

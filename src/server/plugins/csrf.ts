@@ -18,7 +18,8 @@ export function installCsrfGuard(app: FastifyInstance, publicUrl: string): void 
     const origin = request.headers.origin;
     if (origin === undefined) return;
     const host = request.headers.host;
-    const sameHost = host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+    const sameHost =
+      host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
     if (origin !== ours && !sameHost) throw new SsprError('CSRF_REJECTED');
   });
 }

@@ -20,7 +20,9 @@ export function createIpRateLimit(perMinute: number, now: () => number) {
     }
     w.count += 1;
     if (w.count > perMinute) {
-      throw new SsprError('IP_RATE_LIMITED', { retryAfterSeconds: Math.ceil((w.start + 60_000 - t) / 1000) });
+      throw new SsprError('IP_RATE_LIMITED', {
+        retryAfterSeconds: Math.ceil((w.start + 60_000 - t) / 1000),
+      });
     }
   };
 }

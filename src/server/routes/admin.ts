@@ -50,7 +50,8 @@ function adminAuth(deps: ServerDeps) {
     const auth = await authenticate(s, session);
     const roles = await s.store.users.rolesOf(auth.user.id);
     if (roles.length === 0) fail('FORBIDDEN');
-    if (need !== undefined && !roles.some((r) => writers[need].includes(r))) fail('FORBIDDEN', { details: { needs: writers[need] } });
+    if (need !== undefined && !roles.some((r) => writers[need].includes(r)))
+      fail('FORBIDDEN', { details: { needs: writers[need] } });
     return { actor: { id: auth.user.id, upn: auth.user.userPrincipalName }, roles };
   };
 }
@@ -91,10 +92,21 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
     const tags = ['admin'];
     const security: { [name: string]: string[] }[] = [{ adminToken: [] }, { session: [] }];
 
-    app.get('/admin/policy', { schema: { tags, security, summary: 'The SSPR policy document', response: { 200: ssprPolicySchema } } }, async (request) => {
-      await principal(request);
-      return getPolicy(s.store);
-    });
+    app.get(
+      '/admin/policy',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'The SSPR policy document',
+          response: { 200: ssprPolicySchema },
+        },
+      },
+      async (request) => {
+        await principal(request);
+        return getPolicy(s.store);
+      },
+    );
 
     app.patch(
       '/admin/policy',
@@ -102,8 +114,10 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
         schema: {
           tags,
           security,
-          summary: 'Change the SSPR policy (deep merge); every change is audited with old and new values',
-          description: 'The body is any part of the policy document; objects merge, arrays and values replace. The merged document must be valid (SSPR_4005 lists every problem).',
+          summary:
+            'Change the SSPR policy (deep merge); every change is audited with old and new values',
+          description:
+            'The body is any part of the policy document; objects merge, arrays and values replace. The merged document must be valid (SSPR_4005 lists every problem).',
           body: z.record(z.string(), z.unknown()),
           response: { 200: ssprPolicySchema },
         },
@@ -114,15 +128,21 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
       },
     );
 
-    app.post('/admin/users', { schema: { tags, security, summary: 'Create a cloud-only user', body: createUserBody } }, async (request, reply) => {
-      const p = await principal(request, 'users');
-      // Granting an admin role is for full admins only; a user administrator must not mint them.
-      const grants = request.body.roles ?? [];
-      if (grants.length > 0 && p.roles !== 'token' && !p.roles.includes('globalAdministrator')) {
-        fail('FORBIDDEN', { details: { needs: ['globalAdministrator'] } });
-      }
-      return reply.code(201).send(await createCloudUser(s, contextOf(request), p.actor, request.body));
-    });
+    app.post(
+      '/admin/users',
+      { schema: { tags, security, summary: 'Create a cloud-only user', body: createUserBody } },
+      async (request, reply) => {
+        const p = await principal(request, 'users');
+        // Granting an admin role is for full admins only; a user administrator must not mint them.
+        const grants = request.body.roles ?? [];
+        if (grants.length > 0 && p.roles !== 'token' && !p.roles.includes('globalAdministrator')) {
+          fail('FORBIDDEN', { details: { needs: ['globalAdministrator'] } });
+        }
+        return reply
+          .code(201)
+          .send(await createCloudUser(s, contextOf(request), p.actor, request.body));
+      },
+    );
 
     app.get(
       '/admin/users',
@@ -146,10 +166,21 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/admin/users/:id', { schema: { tags, security, summary: 'A user by id or UPN, with methods and SSPR state', params: idParams } }, async (request) => {
-      await principal(request);
-      return getUserDetail(s, request.params.id);
-    });
+    app.get(
+      '/admin/users/:id',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'A user by id or UPN, with methods and SSPR state',
+          params: idParams,
+        },
+      },
+      async (request) => {
+        await principal(request);
+        return getUserDetail(s, request.params.id);
+      },
+    );
 
     app.post(
       '/admin/groups',
@@ -158,7 +189,12 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
           tags,
           security,
           summary: 'Create a group (for scope and eligibility)',
-          body: z.object({ displayName: z.string().trim().min(1).max(256), id: z.string().min(1).max(200).optional() }).strict(),
+          body: z
+            .object({
+              displayName: z.string().trim().min(1).max(256),
+              id: z.string().min(1).max(200).optional(),
+            })
+            .strict(),
         },
       },
       async (request, reply) => {
@@ -175,7 +211,12 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
           security,
           summary: 'Add a user (id or UPN) or a group to a group; nested groups count',
           params: idParams,
-          body: z.object({ memberId: z.string().min(1).max(200), memberType: z.enum(['user', 'group']).default('user') }).strict(),
+          body: z
+            .object({
+              memberId: z.string().min(1).max(200),
+              memberType: z.enum(['user', 'group']).default('user'),
+            })
+            .strict(),
         },
       },
       async (request, reply) => {
@@ -187,7 +228,17 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
 
     app.delete(
       '/admin/groups/:id/members/:memberId',
-      { schema: { tags, security, summary: 'Remove a member', params: z.object({ id: z.string().min(1).max(200), memberId: z.string().min(1).max(200) }) } },
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Remove a member',
+          params: z.object({
+            id: z.string().min(1).max(200),
+            memberId: z.string().min(1).max(200),
+          }),
+        },
+      },
       async (request, reply) => {
         await principal(request, 'users');
         await removeGroupMember(s, request.params.id, request.params.memberId);
@@ -195,19 +246,30 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/admin/audit', { schema: { tags, security, summary: 'Audit events, newest first, cursor-paged', querystring: auditQuery } }, async (request) => {
-      await principal(request);
-      const q = request.query;
-      return queryAudit(s, {
-        limit: q.limit,
-        ...(q.from === undefined ? {} : { from: new Date(q.from).toISOString() }),
-        ...(q.to === undefined ? {} : { to: new Date(q.to).toISOString() }),
-        ...(q.activity === undefined ? {} : { activity: q.activity }),
-        ...(q.user === undefined ? {} : { user: q.user.toLowerCase() }),
-        ...(q.result === undefined ? {} : { result: q.result }),
-        ...(q.correlationId === undefined ? {} : { correlationId: q.correlationId }),
-        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
-      });
-    });
+    app.get(
+      '/admin/audit',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Audit events, newest first, cursor-paged',
+          querystring: auditQuery,
+        },
+      },
+      async (request) => {
+        await principal(request);
+        const q = request.query;
+        return queryAudit(s, {
+          limit: q.limit,
+          ...(q.from === undefined ? {} : { from: new Date(q.from).toISOString() }),
+          ...(q.to === undefined ? {} : { to: new Date(q.to).toISOString() }),
+          ...(q.activity === undefined ? {} : { activity: q.activity }),
+          ...(q.user === undefined ? {} : { user: q.user }),
+          ...(q.result === undefined ? {} : { result: q.result }),
+          ...(q.correlationId === undefined ? {} : { correlationId: q.correlationId }),
+          ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+        });
+      },
+    );
   };
 }

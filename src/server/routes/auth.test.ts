@@ -414,6 +414,20 @@ describe('registration status', () => {
     const after = await t.request('GET', '/api/v1/auth/session', { cookie: due.cookie });
     expect(after.json<SignInBody>().registration.reconfirmDue).toBe(false);
 
+    // So does confirming the list as it is ("Looks good"); using a method does not.
+    t.clock.advance(181 * DAY_MS);
+    const due2 = await signInPassword(t, 'sam@contoso.com');
+    expect(due2.body.registration.reconfirmDue).toBe(true);
+    const confirm = await t.request('POST', '/api/v1/me/methods/confirm', { cookie: due2.cookie });
+    expect(confirm.statusCode, confirm.body).toBe(200);
+    expect(confirm.json<SignInBody>().registration.reconfirmDue).toBe(false);
+    const reviewed = await t.request(
+      'GET',
+      '/api/v1/admin/audit?activity=User%20reviewed%20security%20info',
+      { token: t.adminToken },
+    );
+    expect(reviewed.json<{ items: unknown[] }>().items).toHaveLength(1);
+
     // reconfirmDays 0 turns reconfirmation off.
     t.clock.advance(400 * DAY_MS);
     await patchPolicy(t, { registration: { reconfirmDays: 0 } });

@@ -29,20 +29,36 @@ export function authRoutes(
         schema: {
           tags: ['session'],
           summary: 'Sign in with user id and password; sets the session cookie',
-          body: z.object({ userId: z.string().trim().min(1).max(limits.userId), password: passwordSchema }).strict(),
+          body: z
+            .object({
+              userId: z.string().trim().min(1).max(limits.userId),
+              password: passwordSchema,
+            })
+            .strict(),
         },
       },
       async (request, reply) => {
         const result = await signIn(s, contextOf(request), request.body);
         setSessionCookie(reply, deps.http.publicUrl, result.token, result.expiresAt);
         const auth = await authenticate(s, result.token, true);
-        return { ...result.state, expiresAt: result.expiresAt, registration: await registrationStatus(s, auth.user) };
+        return {
+          ...result.state,
+          expiresAt: result.expiresAt,
+          registration: await registrationStatus(s, auth.user),
+        };
       },
     );
 
     app.post(
       '/auth/sign-in/challenge',
-      { preHandler: ipLimit, schema: { tags: ['session'], summary: 'Send an email code for the second step', body: z.object({ method: z.literal('email') }).strict() } },
+      {
+        preHandler: ipLimit,
+        schema: {
+          tags: ['session'],
+          summary: 'Send an email code for the second step',
+          body: z.object({ method: z.literal('email') }).strict(),
+        },
+      },
       async (request) => signInChallenge(s, await authenticate(s, readSessionToken(request), true)),
     );
 
@@ -53,7 +69,9 @@ export function authRoutes(
         schema: {
           tags: ['session'],
           summary: 'Finish signing in with a TOTP or email code',
-          body: z.object({ method: z.enum(['totp', 'email']), code: z.string().min(1).max(limits.code) }).strict(),
+          body: z
+            .object({ method: z.enum(['totp', 'email']), code: z.string().min(1).max(limits.code) })
+            .strict(),
         },
       },
       async (request) => {
@@ -63,10 +81,17 @@ export function authRoutes(
       },
     );
 
-    app.get('/auth/session', { schema: { tags: ['session'], summary: 'The signed-in user' } }, async (request) => {
-      const auth = await authenticate(s, readSessionToken(request), true);
-      return { ...(await sessionState(s, auth)), registration: await registrationStatus(s, auth.user) };
-    });
+    app.get(
+      '/auth/session',
+      { schema: { tags: ['session'], summary: 'The signed-in user' } },
+      async (request) => {
+        const auth = await authenticate(s, readSessionToken(request), true);
+        return {
+          ...(await sessionState(s, auth)),
+          registration: await registrationStatus(s, auth.user),
+        };
+      },
+    );
 
     app.post(
       '/auth/sign-out',

@@ -14,15 +14,20 @@ export interface DevOutboxView {
 }
 
 const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 /** Demo mode only: every mail and SMS "sent", as JSON and as a page. */
 export function devRoutes(outbox: DevOutboxView): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/v1/dev/outbox', { schema: { hide: true } }, () => ({ messages: [...outbox.list()].reverse() }));
+    app.get('/api/v1/dev/outbox', { schema: { hide: true } }, () => ({
+      messages: [...outbox.list()],
+    }));
     app.get('/dev/outbox', { schema: { hide: true } }, async (_request, reply) => {
-      const rows = [...outbox.list()]
-        .reverse()
+      const rows = outbox
+        .list()
         .map(
           (m) =>
             `<article><h2>${escape(m.subject ?? m.channel)}</h2><p><b>To:</b> ${escape(m.to)} · <b>${escape(m.channel)}</b> · ${escape(m.sentAt)}</p><pre>${escape(m.text)}</pre></article>`,

@@ -4,6 +4,7 @@ import type { ServerDeps } from '../app.js';
 import { contextOf } from '../request-context.js';
 import { authenticate } from '../../services/session-service.js';
 import {
+  confirmMethods,
   listMethods,
   registerSecurityQuestions,
   removeMethod,
@@ -23,54 +24,122 @@ import { readSessionToken } from './session-cookie.js';
 export function meRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
   const s = deps.services;
   return async (app) => {
-    const auth = (request: Parameters<typeof readSessionToken>[0]) => authenticate(s, readSessionToken(request));
+    const auth = (request: Parameters<typeof readSessionToken>[0]) =>
+      authenticate(s, readSessionToken(request));
     const tags = ['security info'];
 
-    app.get('/me/methods', { schema: { tags, summary: 'Registered methods (no secrets)' } }, async (request) => {
-      const a = await auth(request);
-      return { methods: await listMethods(s, a), registration: await registrationStatus(s, a.user) };
-    });
+    app.get(
+      '/me/methods',
+      { schema: { tags, summary: 'Registered methods (no secrets)' } },
+      async (request) => {
+        const a = await auth(request);
+        return {
+          methods: await listMethods(s, a),
+          registration: await registrationStatus(s, a.user),
+        };
+      },
+    );
 
-    app.get('/me/methods/securityQuestions/questions', { schema: { tags, summary: 'Questions that can be registered' } }, async (request) => {
-      await auth(request);
-      return availableQuestions(s);
-    });
+    app.get(
+      '/me/methods/securityQuestions/questions',
+      { schema: { tags, summary: 'Questions that can be registered' } },
+      async (request) => {
+        await auth(request);
+        return availableQuestions(s);
+      },
+    );
 
-    app.post('/me/methods/totp', { schema: { tags, summary: 'Start registering an authenticator app' } }, async (request, reply) => {
-      return reply.code(201).send(await startTotp(s, await auth(request)));
-    });
+    app.post(
+      '/me/methods/totp',
+      { schema: { tags, summary: 'Start registering an authenticator app' } },
+      async (request, reply) => {
+        return reply.code(201).send(await startTotp(s, await auth(request)));
+      },
+    );
 
-    app.post('/me/methods/totp/verify', { schema: { tags, summary: 'Confirm the authenticator with a code', body: codeBody } }, async (request) =>
-      verifyTotpRegistration(s, contextOf(request), await auth(request), request.body.code),
+    app.post(
+      '/me/methods/totp/verify',
+      { schema: { tags, summary: 'Confirm the authenticator with a code', body: codeBody } },
+      async (request) =>
+        verifyTotpRegistration(s, contextOf(request), await auth(request), request.body.code),
     );
 
     app.post(
       '/me/methods/email',
-      { schema: { tags, summary: 'Start registering an email address (sends a code)', body: z.object({ email: z.string().min(3).max(254) }).strict() } },
-      async (request, reply) => reply.code(201).send(await startEmail(s, await auth(request), request.body.email)),
+      {
+        schema: {
+          tags,
+          summary: 'Start registering an email address (sends a code)',
+          body: z.object({ email: z.string().min(3).max(254) }).strict(),
+        },
+      },
+      async (request, reply) =>
+        reply.code(201).send(await startEmail(s, await auth(request), request.body.email)),
     );
 
-    app.post('/me/methods/email/verify', { schema: { tags, summary: 'Confirm the email address with the code', body: codeBody } }, async (request) =>
-      verifyEmailRegistration(s, contextOf(request), await auth(request), request.body.code),
+    app.post(
+      '/me/methods/email/verify',
+      { schema: { tags, summary: 'Confirm the email address with the code', body: codeBody } },
+      async (request) =>
+        verifyEmailRegistration(s, contextOf(request), await auth(request), request.body.code),
     );
 
     app.post(
       '/me/methods/securityQuestions',
-      { schema: { tags, summary: 'Register security questions and answers', body: z.object({ answers: answersSchema }).strict() } },
-      async (request, reply) => reply.code(201).send(await registerSecurityQuestions(s, contextOf(request), await auth(request), request.body.answers)),
+      {
+        schema: {
+          tags,
+          summary: 'Register security questions and answers',
+          body: z.object({ answers: answersSchema }).strict(),
+        },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(
+            await registerSecurityQuestions(
+              s,
+              contextOf(request),
+              await auth(request),
+              request.body.answers,
+            ),
+          ),
     );
 
     for (const kind of ['phone', 'passkey'] as const) {
-      app.post(`/me/methods/${kind}`, { schema: { tags, summary: `Register a ${kind} (not available yet: SSPR_3506)` } }, async (request) => {
-        await auth(request);
-        return fail('METHOD_NOT_SUPPORTED', { details: { method: kind } });
-      });
+      app.post(
+        `/me/methods/${kind}`,
+        { schema: { tags, summary: `Register a ${kind} (not available yet: SSPR_3506)` } },
+        async (request) => {
+          await auth(request);
+          return fail('METHOD_NOT_SUPPORTED', { details: { method: kind } });
+        },
+      );
     }
 
-    app.delete('/me/methods/:id', { schema: { tags, summary: 'Remove a method', params: idParams } }, async (request, reply) => {
-      await removeMethod(s, contextOf(request), await auth(request), request.params.id);
-      return reply.code(204).send();
-    });
+    app.post(
+      '/me/methods/confirm',
+      {
+        schema: {
+          tags,
+          summary: 'Confirm the registered methods are still right (re-confirmation)',
+        },
+      },
+      async (request) => {
+        const a = await auth(request);
+        await confirmMethods(s, contextOf(request), a);
+        return { registration: await registrationStatus(s, a.user) };
+      },
+    );
+
+    app.delete(
+      '/me/methods/:id',
+      { schema: { tags, summary: 'Remove a method', params: idParams } },
+      async (request, reply) => {
+        await removeMethod(s, contextOf(request), await auth(request), request.params.id);
+        return reply.code(204).send();
+      },
+    );
 
     app.post(
       '/me/password',

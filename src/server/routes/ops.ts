@@ -4,7 +4,10 @@ import type { ServerDeps } from '../app.js';
 /** Liveness and readiness (the store answers). */
 export function opsRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok', version: deps.http.version }));
+    app.get('/healthz', { schema: { hide: true } }, () => ({
+      status: 'ok',
+      version: deps.http.version,
+    }));
     app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
       try {
         await deps.services.store.users.count();

@@ -13,7 +13,11 @@ export const limits = {
 } as const;
 
 export const flowIdParams = z.object({
-  flowId: z.string().min(16).max(limits.flowId).regex(/^[A-Za-z0-9_-]+$/, 'not a flow id'),
+  flowId: z
+    .string()
+    .min(16)
+    .max(limits.flowId)
+    .regex(/^[A-Za-z0-9_-]+$/, 'not a flow id'),
 });
 
 export const idParams = z.object({ id: z.string().min(1).max(200) });

@@ -7,7 +7,12 @@ export function readSessionToken(request: FastifyRequest): string | undefined {
 }
 
 /** HttpOnly, SameSite=Strict, Secure when the public URL is https, scoped to the API. */
-export function setSessionCookie(reply: FastifyReply, publicUrl: string, token: string, expiresAt: string): void {
+export function setSessionCookie(
+  reply: FastifyReply,
+  publicUrl: string,
+  token: string,
+  expiresAt: string,
+): void {
   void reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'strict',

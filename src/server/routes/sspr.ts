@@ -15,7 +15,9 @@ import { checkPassword } from '../../services/password-service.js';
 import { answersSchema, flowIdParams, limits, methodBody, passwordSchema } from './schemas.js';
 
 const verifyBody = z.discriminatedUnion('method', [
-  z.object({ method: z.enum(['totp', 'email']), code: z.string().min(1).max(limits.code) }).strict(),
+  z
+    .object({ method: z.enum(['totp', 'email']), code: z.string().min(1).max(limits.code) })
+    .strict(),
   z.object({ method: z.literal('securityQuestions'), answers: answersSchema }).strict(),
 ]);
 
@@ -28,9 +30,13 @@ export function ssprRoutes(
   return async (app) => {
     app.addHook('preHandler', ipLimit);
 
-    app.get('/sspr/captcha', { schema: { tags: ['self-service'], summary: 'A proof-of-work CAPTCHA challenge (ALTCHA)' } }, async () => {
-      return s.captcha.createChallenge();
-    });
+    app.get(
+      '/sspr/captcha',
+      { schema: { tags: ['self-service'], summary: 'A proof-of-work CAPTCHA challenge (ALTCHA)' } },
+      async () => {
+        return s.captcha.createChallenge();
+      },
+    );
 
     app.post(
       '/sspr/flows',
@@ -52,19 +58,36 @@ export function ssprRoutes(
       },
     );
 
-    app.get('/sspr/flows/:flowId', { schema: { tags: ['self-service'], params: flowIdParams } }, async (request) =>
-      getFlow(s, request.params.flowId),
+    app.get(
+      '/sspr/flows/:flowId',
+      { schema: { tags: ['self-service'], params: flowIdParams } },
+      async (request) => getFlow(s, request.params.flowId),
     );
 
     app.post(
       '/sspr/flows/:flowId/challenge',
-      { schema: { tags: ['self-service'], summary: 'Send a code (email) or fetch the security questions', params: flowIdParams, body: methodBody } },
-      async (request) => challenge(s, contextOf(request), request.params.flowId, request.body.method),
+      {
+        schema: {
+          tags: ['self-service'],
+          summary: 'Send a code (email) or fetch the security questions',
+          params: flowIdParams,
+          body: methodBody,
+        },
+      },
+      async (request) =>
+        challenge(s, contextOf(request), request.params.flowId, request.body.method),
     );
 
     app.post(
       '/sspr/flows/:flowId/verify',
-      { schema: { tags: ['self-service'], summary: 'Pass a gate with a code or the answers', params: flowIdParams, body: verifyBody } },
+      {
+        schema: {
+          tags: ['self-service'],
+          summary: 'Pass a gate with a code or the answers',
+          params: flowIdParams,
+          body: verifyBody,
+        },
+      },
       async (request) => verify(s, contextOf(request), request.params.flowId, request.body),
     );
 
@@ -78,12 +101,19 @@ export function ssprRoutes(
           body: z.object({ newPassword: passwordSchema }).strict(),
         },
       },
-      async (request) => resetPassword(s, contextOf(request), request.params.flowId, request.body.newPassword),
+      async (request) =>
+        resetPassword(s, contextOf(request), request.params.flowId, request.body.newPassword),
     );
 
     app.post(
       '/sspr/flows/:flowId/unlock',
-      { schema: { tags: ['self-service'], summary: 'Unlock only, when the policy allows it', params: flowIdParams } },
+      {
+        schema: {
+          tags: ['self-service'],
+          summary: 'Unlock only, when the policy allows it',
+          params: flowIdParams,
+        },
+      },
       async (request) => unlockAccount(s, contextOf(request), request.params.flowId),
     );
 
