@@ -35,6 +35,24 @@ export interface MethodView {
   readonly updatedAt: string;
 }
 
+function viewOf(m: AuthMethod): MethodView {
+  return {
+    id: m.id,
+    method: m.kind,
+    status: m.status,
+    display: display(m),
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+  };
+}
+
+/** The saved method, read back after a registration step. */
+async function savedView(deps: ServiceDeps, id: string): Promise<MethodView> {
+  const saved = await deps.store.methods.findById(id);
+  if (saved === null) fail('METHOD_REGISTRATION_NOT_FOUND');
+  return viewOf(saved);
+}
+
 function display(m: AuthMethod): string {
   switch (m.data.kind) {
     case 'totp':
@@ -55,16 +73,7 @@ export async function listMethods(
   auth: AuthenticatedSession,
 ): Promise<MethodView[]> {
   const methods = await deps.store.methods.listByUser(auth.user.id);
-  return methods
-    .filter((m) => m.status === 'active')
-    .map((m) => ({
-      id: m.id,
-      method: m.kind,
-      status: m.status,
-      display: display(m),
-      createdAt: m.createdAt,
-      updatedAt: m.updatedAt,
-    }));
+  return methods.filter((m) => m.status === 'active').map(viewOf);
 }
 
 async function assertKindAllowed(
@@ -164,16 +173,7 @@ export async function verifyTotpRegistration(
       ...auditActor(auth),
     });
   });
-  const saved = await deps.store.methods.findById(pending.id);
-  if (saved === null) fail('METHOD_REGISTRATION_NOT_FOUND');
-  return {
-    id: saved.id,
-    method: saved.kind,
-    status: saved.status,
-    display: display(saved),
-    createdAt: saved.createdAt,
-    updatedAt: saved.updatedAt,
-  };
+  return savedView(deps, pending.id);
 }
 
 /** POST /me/methods/email {email}: sends a code to prove the address. */
@@ -245,16 +245,7 @@ export async function verifyEmailRegistration(
       ...auditActor(auth),
     });
   });
-  const saved = await deps.store.methods.findById(pending.id);
-  if (saved === null) fail('METHOD_REGISTRATION_NOT_FOUND');
-  return {
-    id: saved.id,
-    method: saved.kind,
-    status: saved.status,
-    display: display(saved),
-    createdAt: saved.createdAt,
-    updatedAt: saved.updatedAt,
-  };
+  return savedView(deps, pending.id);
 }
 
 /** POST /me/methods/securityQuestions {answers}: registers (replaces) the user's questions. */
@@ -296,16 +287,7 @@ export async function registerSecurityQuestions(
       ...auditActor(auth),
     });
   });
-  const saved = await deps.store.methods.findById(id);
-  if (saved === null) fail('METHOD_REGISTRATION_NOT_FOUND');
-  return {
-    id: saved.id,
-    method: saved.kind,
-    status: saved.status,
-    display: display(saved),
-    createdAt: saved.createdAt,
-    updatedAt: saved.updatedAt,
-  };
+  return savedView(deps, id);
 }
 
 /** POST /me/methods/confirm: the user reviewed their security info and it is still right. */

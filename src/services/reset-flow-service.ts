@@ -36,6 +36,7 @@ import { assertPasswordAcceptable } from './password-service.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, pseudonymBits, throttleSubject } from './subjects.js';
 import { withTimingFloor } from './timing.js';
+import { dummyHash } from './dummy-hash.js';
 import { eligibilityFacts, hintFor, usableMethods, type UsableMethod } from './user-facts.js';
 
 const PROGRESS = 'Self-service password reset flow activity progress' as const;
@@ -590,7 +591,7 @@ async function checkProof(
       let allOk =
         asked.length > 0 && given.size === asked.length && asked.every((id) => given.has(id));
       for (const id of asked) {
-        const hash = stored.get(id) ?? (await dummyAnswerHash(deps));
+        const hash = stored.get(id) ?? (await dummyHash(deps));
         // Always hash, even for unknown users or missing answers, so timing does not differ.
         const ok = await deps.hasher.verify(hash, normalizeAnswer(given.get(id) ?? ''));
         allOk = allOk && ok && stored.has(id);
@@ -603,17 +604,6 @@ async function checkProof(
       return { ...cleared, version: cleared.version };
     }
   }
-}
-
-/** A real hash of a random value nobody knows, so an unknown user costs a real verification. */
-const dummyHashes = new WeakMap<object, Promise<string>>();
-function dummyAnswerHash(deps: ServiceDeps): Promise<string> {
-  let hash = dummyHashes.get(deps.hasher);
-  if (hash === undefined) {
-    hash = deps.hasher.hash(Buffer.from(deps.random.bytes(16)).toString('base64url'));
-    dummyHashes.set(deps.hasher, hash);
-  }
-  return hash;
 }
 
 async function storedAnswers(store: Store, userId: string): Promise<Map<string, string>> {

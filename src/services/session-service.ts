@@ -22,6 +22,7 @@ import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, throttleSubject } from './subjects.js';
 import { usableMethods } from './user-facts.js';
+import { dummyHash } from './dummy-hash.js';
 
 export const sha256 = (value: string): string =>
   createHash('sha256').update(value).digest('base64url');
@@ -42,14 +43,20 @@ export interface SessionState {
   readonly roles: readonly string[];
 }
 
-const dummy = new WeakMap<object, Promise<string>>();
-function dummyHash(deps: ServiceDeps): Promise<string> {
-  let h = dummy.get(deps.hasher);
-  if (h === undefined) {
-    h = deps.hasher.hash(Buffer.from(deps.random.bytes(16)).toString('hex'));
-    dummy.set(deps.hasher, h);
+/** Counts a failed sign-in step; the tenth in 15 minutes pauses sign-in for a minute. */
+async function recordSignInFailure(
+  deps: ServiceDeps,
+  subject: string,
+  reason: string,
+): Promise<void> {
+  const now = deps.clock.now();
+  const key = throttleKeys.signInFailure(subject);
+  await deps.store.throttles.record(key, now.toISOString());
+  const since = new Date(now.getTime() - throttleLimits.signInWindowMs).toISOString();
+  if ((await deps.store.throttles.count(key, since)) >= throttleLimits.signInFailuresPerWindow) {
+    const until = new Date(now.getTime() + throttleLimits.signInLockMs).toISOString();
+    await deps.store.throttles.block(blockSubjects.signIn(subject), until, reason);
   }
-  return h;
 }
 
 /** Checks a cloud password with sign-in throttling (smart-lockout-like) and dummy work for unknown ids. */
@@ -69,19 +76,7 @@ export async function verifyPassword(
   if (lock) fail('SIGN_IN_THROTTLED', { retryAfterSeconds: secondsUntil(lock.until, now) });
   const ok = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), password);
   if (!ok || user === null || user.passwordHash === null) {
-    const key = throttleKeys.signInFailure(subject);
-    await deps.store.throttles.record(key, now.toISOString());
-    const failures = await deps.store.throttles.count(
-      key,
-      new Date(now.getTime() - throttleLimits.signInWindowMs).toISOString(),
-    );
-    if (failures >= throttleLimits.signInFailuresPerWindow) {
-      await deps.store.throttles.block(
-        blockSubjects.signIn(subject),
-        new Date(now.getTime() + throttleLimits.signInLockMs).toISOString(),
-        'Too many failed sign-ins',
-      );
-    }
+    await recordSignInFailure(deps, subject, 'Too many failed sign-ins');
     await audit(deps, deps.store, ctx, {
       activity: 'Sign-in activity',
       result: 'failure',
@@ -254,19 +249,7 @@ export async function signInVerify(
       (await deps.store.codes.consume(code.id, now.toISOString()));
   }
   if (!ok) {
-    const key = throttleKeys.signInFailure(subject);
-    await deps.store.throttles.record(key, now.toISOString());
-    const failures = await deps.store.throttles.count(
-      key,
-      new Date(now.getTime() - throttleLimits.signInWindowMs).toISOString(),
-    );
-    if (failures >= throttleLimits.signInFailuresPerWindow) {
-      await deps.store.throttles.block(
-        blockSubjects.signIn(subject),
-        new Date(now.getTime() + throttleLimits.signInLockMs).toISOString(),
-        'Too many failed sign-in codes',
-      );
-    }
+    await recordSignInFailure(deps, subject, 'Too many failed sign-in codes');
     fail('CODE_INVALID');
   }
   await deps.store.sessions.completeSecondFactor(auth.session.id);
