@@ -32,7 +32,8 @@ import { audit, type RequestContext } from './audit-log.js';
 import { claimEmailSend } from './email-throttle.js';
 import type { ServiceDeps } from './deps.js';
 import { notifyPasswordReset } from './notifications.js';
-import { assertPasswordAcceptable } from './password-service.js';
+import { assertPasswordAcceptable, passwordRulesFor } from './password-service.js';
+import type { PolicyRuleDescription } from '../domain/policy/password-rules.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, pseudonymBits, throttleSubject } from './subjects.js';
 import { withTimingFloor } from './timing.js';
@@ -51,6 +52,8 @@ export interface FlowView {
   readonly allowUnlock: boolean;
   readonly expiresAt: string;
   readonly supportCode: string;
+  /** Once the gates are passed: the rules the new password must meet, to show before typing. */
+  readonly passwordPolicy?: readonly PolicyRuleDescription[];
 }
 
 export function viewOf(flow: Flow, policy: SsprPolicy): FlowView {
@@ -66,6 +69,9 @@ export function viewOf(flow: Flow, policy: SsprPolicy): FlowView {
     allowUnlock: policy.onPremises.allowUnlockWithoutReset && flow.context.source === 'directory',
     expiresAt: flow.expiresAt,
     supportCode: flow.correlationId,
+    ...(flow.state === 'new_password'
+      ? { passwordPolicy: passwordRulesFor({ source: flow.context.source }) }
+      : {}),
   };
 }
 

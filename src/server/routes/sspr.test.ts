@@ -55,6 +55,12 @@ describe('reset flow with an authenticator gate', () => {
     });
     expect(verify.statusCode, verify.body).toBe(200);
     expect(verify.json<FlowBody>().state).toBe('new_password');
+    // The rules are shown before the user types the new password.
+    const rules = verify
+      .json<{ passwordPolicy: { id: string }[] }>()
+      .passwordPolicy.map((r) => r.id);
+    expect(rules).toEqual(expect.arrayContaining(['length.min', 'complexity.classes', 'banned']));
+    expect(start.json<{ passwordPolicy?: unknown }>().passwordPolicy).toBeUndefined();
 
     const reset = await t.request('POST', `/api/v1/sspr/flows/${flow.flowId}/reset`, {
       body: { newPassword: NEW_PASSWORD },
