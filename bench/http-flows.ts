@@ -78,6 +78,22 @@ export async function runFlowBench(options: FlowBenchOptions): Promise<FlowBench
   const failures: FlowFailure[] = [];
   const root = await mkdtemp(join(tmpdir(), 'opensspr-bench-'));
   let postgres: { url: string; stop: () => Promise<void> } | undefined;
+  // Ctrl+C: `finally` would not run, so stop the cluster and remove the files here. The server
+  // processes get the signal too (same process group) or see the IPC channel close.
+  // npm and tsx forward the signal again: later ones are ignored until the cleanup is done.
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    progress(`${signal}: stopping`);
+    void (postgres?.stop() ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => rm(root, { recursive: true, force: true }))
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     for (const store of options.stores) {
       let storeUrl: string;
@@ -155,6 +171,8 @@ export async function runFlowBench(options: FlowBenchOptions): Promise<FlowBench
       }
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (postgres !== undefined) await postgres.stop().catch(() => undefined);
     await rm(root, { recursive: true, force: true });
   }
@@ -366,9 +384,10 @@ function nextMessage(
   });
 }
 
+/** A pause that does not keep the process alive on its own. */
 const delay = (millis: number): Promise<void> =>
   new Promise((resolve) => {
-    setTimeout(resolve, millis);
+    setTimeout(resolve, millis).unref();
   });
 
 type StartPostgres = (options: {

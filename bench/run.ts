@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark of docs/performance.md in one run, tables on stdout, progress
  * on stderr. Exits non-zero when a flow failed (the failures are listed) or a benchmark broke.
  *
- *   npm run bench                              # the full run (about 3 minutes on 2 cores)
+ *   npm run bench                              # the full run (about 1.5 minutes on 2 cores)
  *   npm run bench -- --only banned             # one section: banned | http
  *   npm run bench -- --stores sqlite --flows 100 --seconds 10
  */

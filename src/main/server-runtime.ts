@@ -18,6 +18,8 @@ import { createAltchaCaptcha } from '../adapters/captcha/altcha-captcha.js';
 import { loadCommonPasswords } from '../adapters/banned-list/common-passwords.js';
 import { buildServer } from '../server/app.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { bannedCheckerFor } from '../services/password-service.js';
+import { getPolicy } from '../services/policy-service.js';
 
 export const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -110,6 +112,8 @@ export async function createServerRuntime(
       },
     },
   };
+  // Build the banned-password index now (about 100 ms) rather than inside the first request.
+  bannedCheckerFor(services, await getPolicy(store));
   const app = await buildServer({
     services,
     http: {
