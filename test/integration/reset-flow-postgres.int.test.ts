@@ -5,11 +5,10 @@
  * private cluster with scripts/postgres.mjs, and CI fails.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, errorCode, type TestApp } from '../support/test-app.js';
+import { postgresForSuite } from '../support/postgres.js';
 import {
   PASSWORD,
   auditOf,
@@ -22,7 +21,6 @@ import {
   startFlow,
 } from '../support/actions.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const NEW_PASSWORD = 'Velvet-Lamp-93!x';
 
 interface FlowBody {
@@ -34,52 +32,14 @@ interface FlowBody {
 }
 
 describe('reset flow on PostgreSQL', () => {
-  const given = process.env.SSPR_TEST_PG_URL;
-  if ((given === undefined || given === '') && process.env.CI !== undefined) {
-    it('has a PostgreSQL to test against', () => {
-      throw new Error(
-        'SSPR_TEST_PG_URL is not set. CI must run the PostgreSQL integration tests: start a server ' +
-          'with `node scripts/postgres.mjs start` (or run `npm test`) and export its URL.',
-      );
-    });
-    return;
-  }
-
-  const schema = `sspr_it_${randomBytes(6).toString('hex')}`;
-  let url = given ?? '';
-  let stopLocal: (() => Promise<void>) | undefined;
+  const target = postgresForSuite('integration', 'sspr_it');
+  if (target === null) return;
+  const { schema } = target;
+  const serverUrl = () => target.url();
   let t: TestApp;
 
-  beforeAll(async () => {
-    if (url !== '') return;
-    // Local run without the test runner: start a private cluster for this file.
-    const script = pathToFileURL(join(repoRoot, 'scripts', 'postgres.mjs')).href;
-    const { startPostgres } = (await import(script)) as {
-      startPostgres: (o: {
-        baseDir: string;
-      }) => Promise<{ url: string; stop: () => Promise<void> }>;
-    };
-    const started = await startPostgres({ baseDir: join(repoRoot, '.test-run', 'flow-pg-int') });
-    url = started.url;
-    stopLocal = started.stop;
-  });
-
-  afterAll(async () => {
-    // The store has no "drop schema": do it over a plain connection.
-    if (url !== '') {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    }
-    await stopLocal?.();
-  });
-
   beforeEach(async () => {
-    t = await createTestApp({ storeUrl: url, schema });
+    t = await createTestApp({ storeUrl: serverUrl(), schema });
     await patchPolicy(t, { enabledFor: 'all' });
   });
   afterEach(async () => {
@@ -88,7 +48,7 @@ describe('reset flow on PostgreSQL', () => {
 
   /** Rows of one table of this file's schema, read past the store. */
   async function rowsIn(table: string, where = 'true', params: unknown[] = []): Promise<number> {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: serverUrl() });
     await client.connect();
     try {
       const result = await client.query<{ n: string }>(

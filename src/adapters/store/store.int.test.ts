@@ -1,17 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeContract } from '../../../test/contracts/store.contract.js';
+import { postgresForSuite } from '../../../test/support/postgres.js';
 import { isSsprError } from '../../domain/errors/sspr-error.js';
 import { createStore, type SqlStore } from './create-store.js';
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 async function migrated(options: { url: string; schema?: string }): Promise<SqlStore> {
   const store = await createStore(options);
@@ -97,61 +94,23 @@ describe('createStore', () => {
 });
 
 describe('PostgreSQL', () => {
-  const given = process.env.SSPR_TEST_PG_URL;
-  if (given === undefined && process.env.CI !== undefined) {
-    it('has a PostgreSQL to test against', () => {
-      throw new Error(
-        'SSPR_TEST_PG_URL is not set. CI must run the PostgreSQL store tests: start a server with ' +
-          '`node scripts/postgres.mjs start` (or run `npm test`) and export its URL.',
-      );
-    });
-    return;
-  }
+  const target = postgresForSuite('store', 'sspr_test');
+  if (target === null) return;
+  const { schema } = target;
 
-  const schema = `sspr_test_${randomBytes(6).toString('hex')}`;
-  let url = given ?? '';
-  let stopLocal: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    if (url !== '') return;
-    // Local run without the test runner: start a private cluster for this file.
-    const script = pathToFileURL(join(repoRoot, 'scripts', 'postgres.mjs')).href;
-    const { startPostgres } = (await import(script)) as {
-      startPostgres: (o: {
-        baseDir: string;
-      }) => Promise<{ url: string; stop: () => Promise<void> }>;
-    };
-    const started = await startPostgres({ baseDir: join(repoRoot, '.test-run', 'store-int') });
-    url = started.url;
-    stopLocal = started.stop;
-  });
-
-  afterAll(async () => {
-    if (url !== '') {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    }
-    await stopLocal?.();
-  });
-
-  storeContract(`postgres (schema ${schema})`, () => migrated({ url, schema }));
+  storeContract(`postgres (schema ${schema})`, () => migrated({ url: target.url(), schema }));
 
   it('migrates a second schema in the same database independently', async () => {
     // The first schema already holds schema_migrations; the second must still get its own.
     const second = `${schema}_b`;
-    const store = await migrated({ url, schema: second });
+    const store = await migrated({ url: target.url(), schema: second });
     try {
       await store.settings.set('only-here', true, '2030-01-01T00:00:00.000Z');
       expect(await store.settings.get('only-here')).toBe(true);
     } finally {
       await store.close();
     }
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: target.url() });
     await client.connect();
     try {
       const applied = await client.query<{ name: string }>(
@@ -170,10 +129,10 @@ describe('PostgreSQL', () => {
 
   it('maps a connection lost mid-session to STORE_UNAVAILABLE', async () => {
     // A TCP proxy in front of the server, cut while the store holds pooled connections.
-    const target = new URL(url);
+    const server = new URL(target.url());
     const sockets = new Set<net.Socket>();
     const proxy = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 5432), target.hostname);
+      const upstream = net.connect(Number(server.port || 5432), server.hostname);
       for (const socket of [client, upstream]) {
         sockets.add(socket);
         socket.on('error', () => undefined);
@@ -181,7 +140,7 @@ describe('PostgreSQL', () => {
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
-    const viaProxy = new URL(url);
+    const viaProxy = new URL(target.url());
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String((proxy.address() as net.AddressInfo).port);
     const store = await migrated({ url: viaProxy.href, schema });
@@ -205,10 +164,10 @@ describe('PostgreSQL', () => {
   });
 
   it('keeps its tables in the given schema and migrates idempotently', async () => {
-    const store = await migrated({ url, schema });
+    const store = await migrated({ url: target.url(), schema });
     await store.migrate();
     await store.close();
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: target.url() });
     await client.connect();
     try {
       const tables = await client.query<{ table_name: string }>(
