@@ -64,6 +64,10 @@ async function seed(rt: ServerRuntime, users: readonly SeedUser[]): Promise<void
             email: null, // no address: the reset notification is skipped
             mobilePhone: null,
             officePhone: null,
+            externalId: null,
+            directoryDn: null,
+            accountName: null,
+            directoryState: null,
           },
           now,
         );

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: starts what the tests need (a private PostgreSQL; later the directories and
+// `npm test`: starts what the tests need (a private PostgreSQL, a Samba AD DC and slapd; later
 // Chromium), runs every vitest project, stops everything, and ends with the plain
 // "N passed, N failed" line CI reads. `--only unit|int` narrows the run.
 import { spawn } from 'node:child_process';
@@ -43,8 +43,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 const env = { ...process.env };
+let directories;
 try {
   if (only !== 'unit') {
+    // Samba AD DC + slapd start while PostgreSQL does (warm ~1–2 s; the first Samba run ~7 s).
+    const { installDirectories, startDirectories } = await import('./directories.mjs');
+    await installDirectories({ env, log });
+    directories = startDirectories({ baseDir: runDir, env, stops, log });
     if (env.SSPR_TEST_PG_URL) {
       log('PostgreSQL: using SSPR_TEST_PG_URL');
     } else {
@@ -55,6 +60,7 @@ try {
       env.SSPR_TEST_PG_URL = pg.url;
       log('PostgreSQL: ready');
     }
+    await directories;
   }
   const report = join(runDir, 'vitest-report.json');
   rmSync(report, { force: true });
@@ -93,6 +99,7 @@ try {
   process.exit(code !== 0 || failed > 0 ? 1 : 0);
 } catch (error) {
   log(`could not run the tests: ${error instanceof Error ? error.message : String(error)}`);
+  await directories?.catch(() => undefined);
   await stopAll();
   process.stdout.write('\n0 passed, 1 failed\n');
   process.exit(1);

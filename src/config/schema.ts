@@ -413,6 +413,32 @@ const baseSchema = z.strictObject({
     })
     .prefault({})
     .describe('Server: text messages and voice calls.'),
+  sync: z
+    .strictObject({
+      intervalSeconds: z
+        .int()
+        .min(0)
+        .max(86400)
+        .default(60)
+        .describe(
+          'Seconds between delta syncs of users and groups while an agent is connected (the first sync is full); 0 = only on request (`sspr admin sync`). Entra Connect runs every 30 minutes.',
+        ),
+      maxDeletes: z
+        .int()
+        .min(0)
+        .default(500)
+        .describe(
+          'Accidental-delete guard: a sync run that would delete more users than this deletes nothing, keeps its delta cookie and reports SSPR_5104; 0 turns the guard off. Entra: 500.',
+        ),
+      prepopulateContacts: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Copy the directory's `mail`, `mobile` and `telephoneNumber` into each synced user's pre-populated email, mobile phone and office phone (usable for reset without registration). Methods users registered themselves are never changed.",
+        ),
+    })
+    .prefault({})
+    .describe('Server: directory sync (users and groups sent up by the agent).'),
   server: z
     .strictObject({
       url: z

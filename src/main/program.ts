@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import { isSsprError } from '../domain/errors/sspr-error.js';
 import { CliError } from '../cli/admin-client.js';
 import { registerAdminPolicy } from '../cli/admin-policy.js';
+import { registerAdminSync } from '../cli/admin-sync.js';
 import { registerConfigValidate } from '../cli/config-validate.js';
 import { processIo, type CliIo } from '../cli/io.js';
 import { registerTotpCode } from '../cli/totp-code.js';
@@ -16,6 +17,12 @@ import { createStore } from '../adapters/store/create-store.js';
 import { createNodeRandom } from '../adapters/crypto/node-random.js';
 import { createSystemClock } from '../adapters/crypto/system-clock.js';
 import { createAdminToken } from '../services/admin-service.js';
+import {
+  DEFAULT_AGENT_TOKEN_TTL_HOURS,
+  MAX_AGENT_TOKEN_TTL_HOURS,
+  createAgentRegistrationToken,
+} from '../services/agent-registration.js';
+import { createAgentRuntime, type DirectoryFactory } from './agent-runtime.js';
 import { createServerRuntime, listen, VERSION } from './server-runtime.js';
 import { printDemoBanner, seedDemo } from './demo.js';
 
@@ -34,7 +41,20 @@ function onSignals(close: () => Promise<void>): void {
   }
 }
 
-export function buildProgram(io: CliIo): Command {
+/** What `buildProgram` can be given besides the IO (tests, and the composition of `sspr agent`). */
+export interface ProgramOptions {
+  /** The Directory adapter `sspr agent` writes to. */
+  readonly makeDirectory?: DirectoryFactory;
+}
+
+/** `sspr agent` without a Directory adapter wired in: say so instead of failing obscurely. */
+const noDirectoryAdapter: DirectoryFactory = () => {
+  throw new CliError(
+    'sspr agent needs a directory adapter (src/adapters/ldap) and none is wired into this build',
+  );
+};
+
+export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   const lines = (write: (line: string) => void) => (text: string) => {
     for (const line of text.replace(/\n$/, '').split('\n')) write(line);
   };
@@ -115,6 +135,21 @@ export function buildProgram(io: CliIo): Command {
       onSignals(() => runtime.close());
     });
 
+  program
+    .command('agent')
+    .description(
+      'run the writeback agent next to the directory: registers on first start (server.registrationToken), then dials out to server.url',
+    )
+    .option('--config <file>', 'YAML configuration file (or SSPR_CONFIG)')
+    .action(async (command: { config?: string }) => {
+      const config = load(io, command.config);
+      const runtime = await createAgentRuntime(config, {
+        makeDirectory: options.makeDirectory ?? noDirectoryAdapter,
+      });
+      io.err(`sspr agent ${runtime.agent.agentId} connecting to ${config.server.url ?? ''}`);
+      onSignals(() => runtime.close());
+    });
+
   const admin = program
     .command('admin')
     .description('administration (admin API, or the store for the create commands)');
@@ -141,15 +176,56 @@ export function buildProgram(io: CliIo): Command {
         await store.close();
       }
     });
+  admin
+    .command('agent-token')
+    .description('writeback agent registration tokens')
+    .command('create')
+    .description(
+      'on the server host: create a one-time agent registration token (printed alone on the last line)',
+    )
+    .option(
+      '--ttl-hours <n>',
+      `hours the token stays valid (1-${String(MAX_AGENT_TOKEN_TTL_HOURS)})`,
+      String(DEFAULT_AGENT_TOKEN_TTL_HOURS),
+    )
+    .option('--config <file>', 'YAML configuration file (or SSPR_CONFIG)')
+    .action(async (command: { ttlHours: string; config?: string }) => {
+      const ttlHours = Number(command.ttlHours);
+      if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > MAX_AGENT_TOKEN_TTL_HOURS) {
+        throw new CliError(
+          `--ttl-hours must be a whole number from 1 to ${String(MAX_AGENT_TOKEN_TTL_HOURS)}, not ${command.ttlHours}`,
+        );
+      }
+      const config = load(io, command.config);
+      const store = await createStore({ url: config.store.url });
+      try {
+        await store.migrate();
+        const created = await createAgentRegistrationToken(
+          { store, clock: createSystemClock(), random: createNodeRandom() },
+          { ttlHours },
+        );
+        io.err(
+          `Agent registration token created (id ${created.id}), valid once until ${created.expiresAt}. Give it to the agent as server.registrationToken (or SSPR_SERVER_REGISTRATION_TOKEN_FILE) for its first start; keep it secret.`,
+        );
+        io.out(created.token);
+      } finally {
+        await store.close();
+      }
+    });
   registerAdminPolicy(admin, io);
+  registerAdminSync(admin, io);
   registerConfigValidate(program, io);
   registerTotpCode(program, io);
   return program;
 }
 
 /** Runs the CLI; every expected failure prints one clear line and exits 1. */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<void> {
-  const program = buildProgram(io).exitOverride();
+export async function main(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+  options: ProgramOptions = {},
+): Promise<void> {
+  const program = buildProgram(io, options).exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

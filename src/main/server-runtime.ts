@@ -1,11 +1,12 @@
 import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { parseListen } from '../config/schema.js';
 import { ensureSecretKey } from '../config/secret-key.js';
 import { SsprError } from '../domain/errors/sspr-error.js';
+import type { AgentLink } from '../domain/ports/agent-link.js';
 import type { Mailer } from '../domain/ports/mailer.js';
 import { createStore, type SqlStore } from '../adapters/store/create-store.js';
 import { createArgon2Hasher } from '../adapters/crypto/argon2-hasher.js';
@@ -16,8 +17,10 @@ import { createSmtpMailer } from '../adapters/mail/smtp-mailer.js';
 import { createDevOutbox, type DevOutbox } from '../adapters/mail/dev-outbox.js';
 import { createAltchaCaptcha } from '../adapters/captcha/altcha-captcha.js';
 import { loadCommonPasswords } from '../adapters/banned-list/common-passwords.js';
+import { createAgentGateway, type AgentGateway } from '../server/agent-gateway.js';
 import { buildServer } from '../server/app.js';
-import type { ServiceDeps } from '../services/deps.js';
+import type { ServiceDeps, ServiceLogger } from '../services/deps.js';
+import { createSyncIngest, startSyncScheduler } from '../services/directory-sync.js';
 import { bannedCheckerFor } from '../services/password-service.js';
 import { getPolicy } from '../services/policy-service.js';
 
@@ -37,7 +40,23 @@ export interface ServerRuntime {
   readonly store: SqlStore;
   readonly services: ServiceDeps;
   readonly outbox: DevOutbox | undefined;
+  /** The agents' WebSocket end (GET /api/v1/agent/connect), attached to `app.server`. */
+  readonly agentGateway: AgentGateway;
+  readonly agentLink: AgentLink;
   close(): Promise<void>;
+}
+
+/** A service logger writing to a child of the process logger. */
+function childLog(logger: Logger, component: string): ServiceLogger {
+  const child = logger.child({ component });
+  return {
+    info: (obj, msg) => {
+      child.info(obj, msg);
+    },
+    warn: (obj, msg) => {
+      child.warn(obj, msg);
+    },
+  };
 }
 
 /** A mailer for servers with no SMTP configured: every send fails with a clear code. */
@@ -85,10 +104,37 @@ export async function createServerRuntime(
           ...(smtp.password === undefined ? {} : { password: smtp.password }),
         })
       : unconfiguredMailer());
+  const random = createNodeRandom();
+  const syncIngest = createSyncIngest({
+    store,
+    clock,
+    random,
+    log: childLog(logger, 'directory-sync'),
+    maxDeletes: config.sync.maxDeletes,
+    prepopulateContacts: config.sync.prepopulateContacts,
+  });
+  const gatewayLog = logger.child({ component: 'agent-gateway' });
+  const agentGateway = createAgentGateway({
+    store,
+    clock,
+    random,
+    log: {
+      info: (obj, msg) => {
+        gatewayLog.info(obj, msg);
+      },
+      warn: (obj, msg) => {
+        gatewayLog.warn(obj, msg);
+      },
+    },
+    syncIntervalSeconds: config.sync.intervalSeconds,
+    onSyncPage: syncIngest.onSyncPage,
+    onSyncDone: syncIngest.onSyncDone,
+    syncCookie: async () => (await store.directorySync.getState()).cookie,
+  });
   const services: ServiceDeps = {
     store,
     clock,
-    random: createNodeRandom(),
+    random,
     hasher: createArgon2Hasher(),
     secretBox: createAesGcmSecretBox(deriveKey(secret.key, 'secret-box')),
     mailer,
@@ -111,6 +157,7 @@ export async function createServerRuntime(
         logger.info(obj, msg);
       },
     },
+    agentLink: agentGateway.link,
   };
   // Build the banned-password index now (about 100 ms) rather than inside the first request.
   bannedCheckerFor(services, await getPolicy(store));
@@ -126,12 +173,24 @@ export async function createServerRuntime(
       version: VERSION,
     },
   });
+  agentGateway.attach(app.server);
+  const syncScheduler = startSyncScheduler({
+    link: agentGateway.link,
+    store,
+    intervalSeconds: config.sync.intervalSeconds,
+    log: childLog(logger, 'directory-sync'),
+  });
   return {
     app,
     store,
     services,
     outbox,
+    agentGateway,
+    agentLink: agentGateway.link,
     close: async () => {
+      syncScheduler.stop();
+      // First: open agent sockets would keep the HTTP server from closing.
+      await agentGateway.close();
       await app.close();
       await store.close();
       if ('close' in mailer && typeof mailer.close === 'function') (mailer.close as () => void)();

@@ -17,6 +17,7 @@ import { ssprRoutes } from './routes/sspr.js';
 import { authRoutes } from './routes/auth.js';
 import { meRoutes } from './routes/me.js';
 import { adminRoutes } from './routes/admin.js';
+import { agentRoutes } from './routes/agent.js';
 import { opsRoutes } from './routes/ops.js';
 import { devRoutes, type DevOutboxView } from './routes/dev.js';
 
@@ -86,6 +87,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       await api.register(authRoutes(deps, ipLimit));
       await api.register(meRoutes(deps));
       await api.register(adminRoutes(deps));
+      await api.register(agentRoutes(deps, ipLimit));
       api.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
     },
     { prefix: '/api/v1' },

@@ -143,6 +143,10 @@ export async function createCloudUser(
     email,
     mobilePhone,
     officePhone,
+    externalId: null,
+    directoryDn: null,
+    accountName: null,
+    directoryState: null,
   };
   const now = deps.clock.now().toISOString();
   assertPasswordAcceptable(deps, draft, input.password, await getPolicy(deps.store));
@@ -193,7 +197,7 @@ export async function getUserDetail(deps: ServiceDeps, idOrUpn: string) {
   const policy = await getPolicy(deps.store);
   const methods = await deps.store.methods.listByUser(user.id);
   const usable = usableMethods(user, methods, policy);
-  const facts = await eligibilityFacts(deps.store, user, policy, usable);
+  const facts = await eligibilityFacts(deps, deps.store, user, policy, usable);
   const verdict = checkEligibility(policy, facts);
   return {
     ...(await view(deps, user)),

@@ -1,3 +1,4 @@
+import type { AgentLink } from '../domain/ports/agent-link.js';
 import type { Captcha } from '../domain/ports/captcha.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { Mailer } from '../domain/ports/mailer.js';
@@ -21,6 +22,8 @@ export interface ServiceDeps {
   /** Waits; injected so tests with a fake clock need not sleep. */
   readonly sleep: (ms: number) => Promise<void>;
   readonly log: ServiceLogger;
+  /** The agents (writeback, sync); undefined when this server runs without an agent gateway. */
+  readonly agentLink?: AgentLink | undefined;
 }
 
 export interface ServiceSettings {

@@ -19,6 +19,15 @@ import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import type { AuthenticatedSession } from './session-service.js';
 import { verifyPassword } from './session-service.js';
+import {
+  agentLinkOf,
+  assertDirectoryRules,
+  assertWritable,
+  dnOf,
+  effectivePolicyOf,
+  rememberPassword,
+  withRule,
+} from './directory-password.js';
 
 /** The hard ceiling of every policy (Entra: 256); longer input is refused before any rule runs. */
 export const PASSWORD_MAX_LENGTH = 256;
@@ -47,16 +56,24 @@ export function effectivePolicyFor(_user: Pick<User, 'source'> | null): Effectiv
   return cloudPasswordPolicy;
 }
 
+type PasswordUser = Pick<
+  User,
+  'source' | 'givenName' | 'surname' | 'userPrincipalName' | 'displayName'
+> & {
+  readonly accountName?: string | null;
+};
+
 function evaluateFor(
   deps: Pick<ServiceDeps, 'globalBannedTerms' | 'settings'>,
-  user: Pick<User, 'source' | 'givenName' | 'surname' | 'userPrincipalName' | 'displayName'> | null,
+  user: PasswordUser | null,
   password: string,
   policy: SsprPolicy,
+  effective: EffectivePasswordPolicy = effectivePolicyFor(user),
 ): PasswordEvaluation {
-  return evaluatePassword(password, effectivePolicyFor(user), {
+  return evaluatePassword(password, effective, {
     givenName: user?.givenName ?? null,
     surname: user?.surname ?? null,
-    accountName: user ? (user.userPrincipalName.split('@')[0] ?? null) : null,
+    accountName: user ? (user.accountName ?? user.userPrincipalName.split('@')[0] ?? null) : null,
     displayName: user?.displayName ?? null,
     organizationName: deps.settings.organizationName,
     bannedPasswords: bannedCheckerFor(deps, policy),
@@ -69,12 +86,13 @@ function evaluateFor(
  */
 export function assertPasswordAcceptable(
   deps: Pick<ServiceDeps, 'globalBannedTerms' | 'settings'>,
-  user: Pick<User, 'source' | 'givenName' | 'surname' | 'userPrincipalName' | 'displayName'>,
+  user: PasswordUser,
   password: string,
   policy: SsprPolicy,
+  effective: EffectivePasswordPolicy = effectivePolicyFor(user),
 ): void {
   if (codePointLength(password) > PASSWORD_MAX_LENGTH) fail('PASSWORD_TOO_LONG');
-  const result = evaluateFor(deps, user, password, policy);
+  const result = evaluateFor(deps, user, password, policy, effective);
   if (result.ok) return;
   const failed = result.rules.filter((r) => !r.ok);
   const details = { rules: result.rules, failed: failed.map((r) => r.id) };
@@ -145,6 +163,7 @@ export async function changePassword(
   }
   if (input.newPassword === input.currentPassword) fail('PASSWORD_SAME_AS_CURRENT');
   const policy = await getPolicy(deps.store);
+  if (user.source === 'directory') return changeDirectoryPassword(deps, ctx, auth, input, policy);
   try {
     assertPasswordAcceptable(deps, user, input.newPassword, policy);
   } catch (error) {
@@ -175,6 +194,64 @@ export async function changePassword(
     return n;
   });
   return { changed: true, sessionsRevoked: revoked };
+}
+
+/**
+ * A directory user's change: the effective policy (cloud + directory) and the minimum age are
+ * checked here, then the agent changes the password with the old one, so the directory enforces
+ * everything it has (history included) and answers rule by rule.
+ */
+async function changeDirectoryPassword(
+  deps: ServiceDeps,
+  ctx: RequestContext,
+  auth: AuthenticatedSession,
+  input: { currentPassword: string; newPassword: string },
+  policy: SsprPolicy,
+): Promise<{ changed: true; sessionsRevoked: number }> {
+  const { user } = auth;
+  const base = {
+    actorId: user.id,
+    actorUpn: user.userPrincipalName,
+    targetId: user.id,
+    targetUpn: user.userPrincipalName,
+  };
+  const link = agentLinkOf(deps);
+  try {
+    const effective = await effectivePolicyOf(deps, user);
+    const state = await link.readAccountState(dnOf(user));
+    assertWritable(state);
+    assertPasswordAcceptable(deps, user, input.newPassword, policy, effective);
+    await assertDirectoryRules(
+      deps,
+      user,
+      input.newPassword,
+      { ...effective, historyCount: 0 },
+      state,
+    );
+    await link.changePassword(dnOf(user), input.currentPassword, input.newPassword);
+    await rememberPassword(deps, user, input.newPassword, effective.historyCount ?? 0);
+  } catch (error) {
+    if (isSsprError(error)) {
+      await audit(deps, deps.store, ctx, {
+        activity: 'Change password (self-service)',
+        result: 'failure',
+        resultReason:
+          error.errorName === 'PASSWORD_BANNED'
+            ? 'FuzzyPolicyViolationInvalidPassword'
+            : error.code,
+        ...base,
+      });
+    }
+    throw withRule(error);
+  }
+  const n = await deps.store.sessions.deleteByUser(user.id, auth.session.id);
+  await audit(deps, deps.store, ctx, {
+    activity: 'Change password (self-service)',
+    result: 'success',
+    details: { sessionsRevoked: n, onPremisesAgent: 'OpenSSPR agent' },
+    ...base,
+  });
+  return { changed: true, sessionsRevoked: n };
 }
 
 /** The policy rules to show before the user types (for a flow: that user's effective policy). */

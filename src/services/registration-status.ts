@@ -25,7 +25,7 @@ export async function registrationStatus(
   const policy = await getPolicy(deps.store);
   const methods = await deps.store.methods.listByUser(user.id);
   const usable = usableMethods(user, methods, policy);
-  const facts = await eligibilityFacts(deps.store, user, policy, usable);
+  const facts = await eligibilityFacts(deps, deps.store, user, policy, usable);
   const verdict = checkEligibility(policy, facts);
   const inScope = verdict.ok || verdict.error === 'NOT_ENOUGH_METHODS';
   const methodsRequired = facts.isAdmin ? 2 : policy.methodsRequired;

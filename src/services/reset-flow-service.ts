@@ -32,8 +32,21 @@ import { audit, type RequestContext } from './audit-log.js';
 import { claimEmailSend } from './email-throttle.js';
 import type { ServiceDeps } from './deps.js';
 import { notifyPasswordReset } from './notifications.js';
-import { assertPasswordAcceptable, passwordRulesFor } from './password-service.js';
-import type { PolicyRuleDescription } from '../domain/policy/password-rules.js';
+import {
+  assertPasswordAcceptable,
+  effectivePolicyFor,
+  passwordRulesFor,
+} from './password-service.js';
+import {
+  agentLinkOf,
+  assertDirectoryRules,
+  assertWritable,
+  dnOf,
+  effectivePolicyOf,
+  rememberPassword,
+  withRule,
+} from './directory-password.js';
+import { describePolicy, type PolicyRuleDescription } from '../domain/policy/password-rules.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, pseudonymBits, throttleSubject } from './subjects.js';
 import { withTimingFloor } from './timing.js';
@@ -189,7 +202,7 @@ export async function startReset(
     if (user) {
       const methods = await deps.store.methods.listByUser(user.id);
       const usable = usableMethods(user, methods, policy);
-      const facts = await eligibilityFacts(deps.store, user, policy, usable);
+      const facts = await eligibilityFacts(deps, deps.store, user, policy, usable);
       isAdmin = facts.isAdmin;
       const verdict = checkEligibility(policy, facts);
       if (!verdict.ok) {
@@ -270,7 +283,28 @@ export async function startReset(
 
 export async function getFlow(deps: ServiceDeps, flowId: string): Promise<FlowView> {
   const flow = await loadFlow(deps, flowId);
-  return viewOf(flow, await getPolicy(deps.store));
+  return viewWithRules(deps, flow);
+}
+
+/**
+ * The view, with a directory user's effective policy (cloud + directory, read live through the
+ * agent) once the gates are passed: the user sees every rule before typing.
+ */
+async function viewWithRules(deps: ServiceDeps, flow: Flow): Promise<FlowView> {
+  const view = viewOf(flow, await getPolicy(deps.store));
+  if (flow.state !== 'new_password' || flow.context.source !== 'directory') return view;
+  const user = await loadUser(deps.store, flow);
+  if (user === null) return view;
+  try {
+    return { ...view, passwordPolicy: describePolicy(await effectivePolicyOf(deps, user)) };
+  } catch (error) {
+    // The cloud rules still apply; the directory's are checked again when writing.
+    deps.log.warn(
+      { flowId: flow.id, code: isSsprError(error) ? error.code : 'unknown' },
+      'directory policy not readable',
+    );
+    return view;
+  }
 }
 
 function assertMethodOffered(flow: Flow, method: MethodName): void {
@@ -501,7 +535,7 @@ export async function verify(
         ...auditBase(flow, user),
       });
     });
-    return viewOf(passed, await getPolicy(deps.store));
+    return viewWithRules(deps, passed);
   });
 }
 
@@ -636,41 +670,98 @@ export async function resetPassword(
   const user = await loadUser(deps.store, flow);
   if (user === null) fail('GATES_INCOMPLETE'); // unreachable: unknown users never pass a gate
   const policy = await getPolicy(deps.store);
+  const fromDirectory = user.source === 'directory';
+  const failure = async (error: unknown, reason?: string) => {
+    if (!isSsprError(error)) return;
+    await audit(deps, deps.store, ctx, {
+      activity: 'Reset password (self-service)',
+      result: 'failure',
+      resultReason:
+        reason ??
+        (error.errorName === 'PASSWORD_BANNED'
+          ? 'FuzzyPolicyViolationInvalidPassword'
+          : error.errorName.startsWith('DIRECTORY_') || error.errorName.startsWith('ON_PREMISES_')
+            ? `On-premises: ${error.code}`
+            : 'PasswordPolicyViolation'),
+      details: { code: error.code },
+      ...auditBase(flow, user),
+    });
+  };
   try {
-    assertPasswordAcceptable(deps, user, newPassword, policy);
-  } catch (error) {
-    if (isSsprError(error)) {
-      await audit(deps, deps.store, ctx, {
-        activity: 'Reset password (self-service)',
-        result: 'failure',
-        resultReason:
-          error.errorName === 'PASSWORD_BANNED'
-            ? 'FuzzyPolicyViolationInvalidPassword'
-            : 'PasswordPolicyViolation',
-        ...auditBase(flow, user),
-      });
+    // The effective policy (cloud + the directory's, read live) is enforced here, before anything
+    // is written, so a directory that skips rules on an administrative reset still gets them.
+    const effective = fromDirectory
+      ? await effectivePolicyOf(deps, user)
+      : effectivePolicyFor(user);
+    if (fromDirectory) {
+      const state = await agentLinkOf(deps).readAccountState(dnOf(user));
+      assertWritable(state);
+      assertPasswordAcceptable(deps, user, newPassword, policy, effective);
+      await assertDirectoryRules(deps, user, newPassword, effective, state);
+    } else {
+      assertPasswordAcceptable(deps, user, newPassword, policy, effective);
     }
-    throw error;
+  } catch (error) {
+    await failure(error);
+    throw withRule(error);
   }
-  if (user.source !== 'cloud') fail('ON_PREMISES_CONNECTIVITY');
-  const hash = await deps.hasher.hash(newPassword);
   const now = deps.clock.now();
-  const done = advance(flow, { type: 'password_reset' }, now);
   const subject = subjectOf(deps, flow);
-  await deps.store.transaction(async (tx) => {
-    await saveFlow(deps, tx, done);
-    await tx.users.setPasswordHash(user.id, hash, now.toISOString());
-    const revoked = await tx.sessions.deleteByUser(user.id);
+  const clearCounters = async (tx: Store) => {
     await tx.throttles.clear(throttleKeys.gate(subject, ''));
     await tx.throttles.clear(throttleKeys.failedProof(subject));
     await tx.throttles.clear(throttleKeys.email(subject));
-    await audit(deps, tx, ctx, {
-      activity: 'Reset password (self-service)',
-      result: 'success',
-      details: { methods: done.gatesPassed, sessionsRevoked: revoked, onPremisesAgent: 'None' },
-      ...auditBase(flow, user),
+  };
+  let done: Flow;
+  if (fromDirectory) {
+    // Claim the flow first (optimistic version bump), so two concurrent submissions can never
+    // write twice; a refused writeback leaves the flow at the new-password step.
+    const claimed: Flow = { ...flow, version: flow.version + 1 };
+    await saveFlow(deps, deps.store, claimed);
+    try {
+      await agentLinkOf(deps).resetPassword(dnOf(user), newPassword, {
+        unlock: true,
+        mustChange: false,
+      });
+    } catch (error) {
+      await failure(error);
+      throw withRule(error);
+    }
+    done = advance(claimed, { type: 'password_reset' }, deps.clock.now());
+    const effective = await effectivePolicyOf(deps, user).catch(() => null);
+    await rememberPassword(deps, user, newPassword, effective?.historyCount ?? 0);
+    await deps.store.transaction(async (tx) => {
+      await saveFlow(deps, tx, done);
+      const revoked = await tx.sessions.deleteByUser(user.id);
+      await clearCounters(tx);
+      await audit(deps, tx, ctx, {
+        activity: 'Reset password (self-service)',
+        result: 'success',
+        details: {
+          methods: done.gatesPassed,
+          sessionsRevoked: revoked,
+          onPremisesAgent: 'OpenSSPR agent',
+          unlocked: true,
+        },
+        ...auditBase(flow, user),
+      });
     });
-  });
+  } else {
+    const hash = await deps.hasher.hash(newPassword);
+    done = advance(flow, { type: 'password_reset' }, now);
+    await deps.store.transaction(async (tx) => {
+      await saveFlow(deps, tx, done);
+      await tx.users.setPasswordHash(user.id, hash, now.toISOString());
+      const revoked = await tx.sessions.deleteByUser(user.id);
+      await clearCounters(tx);
+      await audit(deps, tx, ctx, {
+        activity: 'Reset password (self-service)',
+        result: 'success',
+        details: { methods: done.gatesPassed, sessionsRevoked: revoked, onPremisesAgent: 'None' },
+        ...auditBase(flow, user),
+      });
+    });
+  }
   await notifyPasswordReset(deps, user, policy, flow.context.isAdmin);
   return viewOf(done, policy);
 }
@@ -678,13 +769,44 @@ export async function resetPassword(
 /** Unlock only ("I know my password but can't sign in"), when the policy allows it. */
 export async function unlockAccount(
   deps: ServiceDeps,
-  _ctx: RequestContext,
+  ctx: RequestContext,
   flowId: string,
 ): Promise<FlowView> {
   const flow = await loadFlow(deps, flowId);
   const policy = await getPolicy(deps.store);
   if (!policy.onPremises.allowUnlockWithoutReset) fail('UNLOCK_NOT_ALLOWED');
   if (flow.state !== 'new_password') fail('GATES_INCOMPLETE');
-  // Cloud-only accounts have no directory lockout; directory unlock arrives with writeback.
-  return fail('NOTHING_TO_UNLOCK');
+  const user = await loadUser(deps.store, flow);
+  if (user === null) fail('GATES_INCOMPLETE');
+  // Cloud-only accounts have no directory lockout to clear.
+  if (user.source !== 'directory') fail('NOTHING_TO_UNLOCK');
+  const claimed: Flow = { ...flow, version: flow.version + 1 };
+  await saveFlow(deps, deps.store, claimed);
+  try {
+    const link = agentLinkOf(deps);
+    const state = await link.readAccountState(dnOf(user));
+    assertWritable(state);
+    await link.unlock(dnOf(user));
+  } catch (error) {
+    if (isSsprError(error)) {
+      await audit(deps, deps.store, ctx, {
+        activity: 'Unlock user account (self-service)',
+        result: 'failure',
+        resultReason: `On-premises: ${error.code}`,
+        ...auditBase(flow, user),
+      });
+    }
+    throw error;
+  }
+  const done = advance(claimed, { type: 'account_unlocked' }, deps.clock.now());
+  await deps.store.transaction(async (tx) => {
+    await saveFlow(deps, tx, done);
+    await audit(deps, tx, ctx, {
+      activity: 'Unlock user account (self-service)',
+      result: 'success',
+      details: { methods: done.gatesPassed, onPremisesAgent: 'OpenSSPR agent' },
+      ...auditBase(flow, user),
+    });
+  });
+  return viewOf(done, policy);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fail } from '../domain/errors/sspr-error.js';
+import { fail, isSsprError } from '../domain/errors/sspr-error.js';
 import {
   blockSubjects,
   secondsUntil,
@@ -23,6 +23,7 @@ import { getPolicy } from './policy-service.js';
 import { normalizeUserId, throttleSubject } from './subjects.js';
 import { usableMethods } from './user-facts.js';
 import { dummyHash } from './dummy-hash.js';
+import { agentLinkOf, dnOf } from './directory-password.js';
 
 export const sha256 = (value: string): string =>
   createHash('sha256').update(value).digest('base64url');
@@ -74,8 +75,11 @@ export async function verifyPassword(
     now.toISOString(),
   );
   if (lock) fail('SIGN_IN_THROTTLED', { retryAfterSeconds: secondsUntil(lock.until, now) });
-  const ok = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), password);
-  if (!ok || user === null || user.passwordHash === null) {
+  const ok =
+    user?.source === 'directory'
+      ? await directoryPasswordOk(deps, user, password)
+      : await deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), password);
+  if (!ok || user === null || (user.source === 'cloud' && user.passwordHash === null)) {
     await recordSignInFailure(deps, subject, 'Too many failed sign-ins');
     await audit(deps, deps.store, ctx, {
       activity: 'Sign-in activity',
@@ -88,6 +92,24 @@ export async function verifyPassword(
   }
   if (!user.accountEnabled) fail('ACCOUNT_DISABLED');
   return user;
+}
+
+/**
+ * A directory user's password is checked by a bind through the agent. Only a wrong password is
+ * "not ok" (counted, SSPR_2003); a locked or disabled account, or no agent, is answered as such.
+ */
+async function directoryPasswordOk(
+  deps: ServiceDeps,
+  user: User,
+  password: string,
+): Promise<boolean> {
+  try {
+    await agentLinkOf(deps).verifyPassword(dnOf(user), password);
+    return true;
+  } catch (error) {
+    if (isSsprError(error, 'INVALID_CREDENTIALS')) return false;
+    throw error;
+  }
 }
 
 async function stateOf(deps: ServiceDeps, user: User, session: Session): Promise<SessionState> {

@@ -3,6 +3,7 @@ import type { AuthMethod } from '../domain/model/auth-method.js';
 import type { MethodName, SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { Store } from '../domain/ports/store.js';
+import type { ServiceDeps } from './deps.js';
 import { maskEmail } from '../domain/methods/contact.js';
 
 /** A method the user can be verified with, and where its data comes from. */
@@ -79,6 +80,7 @@ export async function isAdmin(store: Store, userId: string): Promise<boolean> {
 
 /** The facts Entra's eligibility checks look at, read from the store. */
 export async function eligibilityFacts(
+  deps: Pick<ServiceDeps, 'agentLink'>,
   store: Store,
   user: User,
   policy: SsprPolicy,
@@ -96,7 +98,9 @@ export async function eligibilityFacts(
       (upn) => upn.toLowerCase() === user.userPrincipalName,
     ),
     methodsWithData: usable.map((u) => u.method),
-    // No writeback agent exists yet: directory users are told the on-premises side is unreachable.
-    writebackAvailable: false,
+    writebackAvailable:
+      user.source === 'directory' && deps.agentLink !== undefined
+        ? (await deps.agentLink.status()).ready
+        : false,
   };
 }

@@ -5,6 +5,7 @@ import type { ErrorName } from '../../src/domain/errors/registry.js';
 import type { AuditEventInput } from '../../src/domain/model/audit-event.js';
 import type { Flow } from '../../src/domain/model/flow.js';
 import type { NewUser, User } from '../../src/domain/model/user.js';
+import type { DirectoryGroup, DirectoryUser } from '../../src/domain/ports/directory.js';
 import type { Store } from '../../src/domain/ports/store.js';
 
 /**
@@ -60,6 +61,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       email: null,
       mobilePhone: null,
       officePhone: null,
+      externalId: null,
+      directoryDn: null,
+      accountName: null,
+      directoryState: null,
       ...overrides,
     });
     const addUser = (overrides: Partial<NewUser> = {}): Promise<User> =>
@@ -126,6 +131,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
           ...input,
           userPrincipalName: upn,
           passwordChangedAt: null,
+          lastSyncedAt: null,
           createdAt: at(1),
           updatedAt: at(1),
         });
@@ -295,7 +301,13 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       it('creates and finds a group; a duplicate id is a CONFLICT', async () => {
         const id = uid('group');
         const group = await store.groups.create({ id, displayName: 'SSPR pilot' }, at(3));
-        expect(group).toEqual({ id, displayName: 'SSPR pilot', createdAt: at(3) });
+        expect(group).toEqual({
+          id,
+          displayName: 'SSPR pilot',
+          externalId: null,
+          directoryDn: null,
+          createdAt: at(3),
+        });
         expect(await store.groups.findById(id)).toEqual(group);
         expect(await store.groups.findById(uid('missing'))).toBeNull();
         await expectSsprError(store.groups.create({ id, displayName: 'again' }, at(4)), 'CONFLICT');
@@ -776,6 +788,375 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
           revokedAt: null,
         });
         expect(listed[0]).not.toHaveProperty('tokenHash');
+      });
+    });
+
+    describe('agents', () => {
+      it('consumes a registration token once, and only before it expires', async () => {
+        const live = { id: uid('rt'), tokenHash: uid('hash'), expiresAt: at(60) };
+        const expired = { id: uid('rt'), tokenHash: uid('hash'), expiresAt: at(10) };
+        await store.agents.createRegistrationToken(live, at(0));
+        await store.agents.createRegistrationToken(expired, at(0));
+        expect(await store.agents.consumeRegistrationToken(uid('hash'), at(1))).toBe(false);
+        expect(await store.agents.consumeRegistrationToken(expired.tokenHash, at(10))).toBe(false);
+        const both = await Promise.all([
+          store.agents.consumeRegistrationToken(live.tokenHash, at(1)),
+          store.agents.consumeRegistrationToken(live.tokenHash, at(1)),
+        ]);
+        expect(both.sort()).toEqual([false, true]);
+        expect(await store.agents.consumeRegistrationToken(live.tokenHash, at(2))).toBe(false);
+      });
+
+      it('creates, finds, touches, revokes and lists agents', async () => {
+        const agent = {
+          id: uid('agent'),
+          name: 'dc1-agent',
+          signingPublicKey: 'ed25519 pem',
+          encryptionPublicKey: 'x25519 pem',
+          version: '0.1.0',
+        };
+        const created = await store.agents.create(agent, at(1));
+        const expected = { ...agent, createdAt: at(1), lastSeenAt: null, revokedAt: null };
+        expect(created).toEqual(expected);
+        expect(await store.agents.findById(agent.id)).toEqual(expected);
+        expect(await store.agents.findById(uid('agent'))).toBeNull();
+        await store.agents.touch(agent.id, at(2), '0.2.0');
+        await store.agents.revoke(agent.id, at(3));
+        await store.agents.revoke(agent.id, at(4));
+        const after = { ...expected, version: '0.2.0', lastSeenAt: at(2), revokedAt: at(3) };
+        expect(await store.agents.findById(agent.id)).toEqual(after);
+        const second = await store.agents.create({ ...agent, id: uid('agent') }, at(5));
+        const listed = (await store.agents.list()).filter((a) =>
+          [agent.id, second.id].includes(a.id),
+        );
+        expect(listed).toEqual([after, second]);
+      });
+    });
+
+    describe('directory sync', () => {
+      const sync = () => store.directorySync;
+      const newId = () => uid('dir');
+      const options = { newId, prepopulateContacts: true };
+      /** A directory user in OU=Staff of a per-test domain. */
+      const dirUser = (
+        name: string,
+        domain: string,
+        overrides: Partial<DirectoryUser> = {},
+      ): DirectoryUser => ({
+        dn: `CN=${name},OU=Staff,DC=${domain},DC=test`,
+        externalId: randomUUID(),
+        userPrincipalName: `${name.toLowerCase()}@${domain}.test`,
+        accountName: name.toLowerCase(),
+        displayName: `${name} Example`,
+        givenName: name,
+        surname: 'Example',
+        mail: `${name.toLowerCase()}@mail.${domain}.test`,
+        mobile: '+1 4255550100',
+        telephoneNumber: '+1 4255550101',
+        state: {
+          disabled: false,
+          locked: false,
+          expired: false,
+          mustChange: false,
+          protected: false,
+          criticalSystemObject: false,
+          passwordLastSet: '2029-12-01T00:00:00.000Z',
+        },
+        memberOf: [],
+        ...overrides,
+      });
+      const dirGroup = (
+        name: string,
+        domain: string,
+        members: readonly string[],
+        externalId: string = randomUUID(),
+      ): DirectoryGroup => ({
+        dn: `CN=${name},OU=Groups,DC=${domain},DC=test`,
+        externalId,
+        displayName: name,
+        members,
+      });
+      const findGroupId = async (externalId: string): Promise<string> => {
+        const group = await sync().findGroupByExternalId(externalId);
+        if (group === null) throw new Error(`group ${externalId} not stored`);
+        return group.id;
+      };
+
+      it('inserts directory users with their state and contacts, then updates only what changed', async () => {
+        const domain = `d${token()}`;
+        const alice = dirUser('Alice', domain, {
+          state: { ...dirUser('x', domain).state, disabled: true, locked: true, protected: true },
+        });
+        const result = await sync().upsertUsers([alice], at(1), options);
+        expect(result).toEqual({ added: 1, updated: 0, unchanged: 0, skipped: [] });
+        const stored = await sync().findUserByExternalId(alice.externalId);
+        expect(await store.users.findByUpn(alice.userPrincipalName)).toEqual(stored);
+        expect(stored).toEqual({
+          id: expect.any(String) as unknown,
+          userPrincipalName: alice.userPrincipalName,
+          displayName: 'Alice Example',
+          givenName: 'Alice',
+          surname: 'Example',
+          source: 'directory',
+          accountEnabled: false,
+          passwordHash: null,
+          passwordChangedAt: null,
+          email: alice.mail,
+          mobilePhone: '+1 4255550100',
+          officePhone: '+1 4255550101',
+          externalId: alice.externalId,
+          directoryDn: alice.dn,
+          accountName: 'alice',
+          directoryState: {
+            locked: true,
+            expired: false,
+            mustChange: false,
+            protected: true,
+            passwordLastSet: '2029-12-01T00:00:00.000Z',
+          },
+          lastSyncedAt: at(1),
+          createdAt: at(1),
+          updatedAt: at(1),
+        });
+        if (stored === null) throw new Error('not stored');
+
+        // Seen again unchanged: only the sync time moves.
+        expect(await sync().upsertUsers([alice], at(2), options)).toMatchObject({
+          added: 0,
+          updated: 0,
+          unchanged: 1,
+        });
+        expect(await store.users.findById(stored.id)).toEqual({ ...stored, lastSyncedAt: at(2) });
+
+        // Moved to another OU and enabled: same row, an update.
+        const moved = {
+          ...alice,
+          dn: `CN=Alice,OU=Sales,DC=${domain},DC=test`,
+          state: { ...alice.state, disabled: false },
+        };
+        expect(await sync().upsertUsers([moved], at(3), options)).toMatchObject({
+          added: 0,
+          updated: 1,
+        });
+        const after = await store.users.findById(stored.id);
+        expect(after).toMatchObject({
+          directoryDn: moved.dn,
+          accountEnabled: true,
+          lastSyncedAt: at(3),
+          updatedAt: at(3),
+        });
+
+        // Without pre-population the contact columns are left as they are.
+        const noMail = { ...moved, mail: null, mobile: null, telephoneNumber: null };
+        await sync().upsertUsers([noMail], at(4), { newId, prepopulateContacts: false });
+        expect(await store.users.findById(stored.id)).toMatchObject({
+          email: alice.mail,
+          mobilePhone: '+1 4255550100',
+        });
+        await sync().upsertUsers([noMail], at(5), options);
+        expect(await store.users.findById(stored.id)).toMatchObject({
+          email: null,
+          mobilePhone: null,
+          officePhone: null,
+        });
+      });
+
+      it('skips a UPN held by a cloud user, critical system objects and users without a UPN', async () => {
+        const domain = `d${token()}`;
+        const cloud = await addUser({ userPrincipalName: `bob@${domain}.test` });
+        const bob = dirUser('Bob', domain);
+        const krbtgt = dirUser('Krbtgt', domain, {
+          state: { ...bob.state, criticalSystemObject: true },
+        });
+        const nameless = dirUser('Nameless', domain, { userPrincipalName: '' });
+        const carol = dirUser('Carol', domain);
+        const result = await sync().upsertUsers([bob, krbtgt, nameless, carol], at(1), options);
+        expect(result.added).toBe(1);
+        expect(result.skipped).toEqual([
+          {
+            externalId: krbtgt.externalId,
+            userPrincipalName: krbtgt.userPrincipalName,
+            dn: krbtgt.dn,
+            reason: 'criticalSystemObject',
+          },
+          {
+            externalId: nameless.externalId,
+            userPrincipalName: '',
+            dn: nameless.dn,
+            reason: 'invalid',
+          },
+          {
+            externalId: bob.externalId,
+            userPrincipalName: bob.userPrincipalName,
+            dn: bob.dn,
+            reason: 'upnConflict',
+            conflictWith: { id: cloud.id, source: 'cloud' },
+          },
+        ]);
+        expect(await store.users.findById(cloud.id)).toEqual(cloud);
+        expect(await store.users.findByUpn(krbtgt.userPrincipalName)).toBeNull();
+        expect(await sync().countByExternalIds([bob.externalId, carol.externalId])).toEqual({
+          users: 1,
+          groups: 0,
+        });
+
+        // A rename onto a taken UPN keeps the old UPN; the user still counts as seen.
+        const renamed = { ...carol, userPrincipalName: cloud.userPrincipalName };
+        const again = await sync().upsertUsers([renamed], at(2), options);
+        expect(again.skipped).toEqual([
+          expect.objectContaining({ externalId: carol.externalId, reason: 'upnConflict' }),
+        ]);
+        const stored = await store.users.findByUpn(carol.userPrincipalName);
+        expect(stored?.lastSyncedAt).toBe(at(2));
+        // Two directory users trading places in one batch: the freed UPN is taken.
+        const dave = dirUser('Dave', domain, { userPrincipalName: carol.userPrincipalName });
+        const carolRenamed = { ...carol, userPrincipalName: `carol.new@${domain}.test` };
+        expect(await sync().upsertUsers([dave, carolRenamed], at(3), options)).toMatchObject({
+          added: 1,
+          updated: 1,
+          skipped: [],
+        });
+        expect((await store.users.findByUpn(carol.userPrincipalName))?.externalId).toBe(
+          dave.externalId,
+        );
+      });
+
+      it('resolves members by DN in any order, nested groups included, and replaces them', async () => {
+        const domain = `d${token()}`;
+        const u1 = dirUser('Una', domain);
+        const u2 = dirUser('Ugo', domain);
+        const inner = dirGroup('Inner', domain, [u2.dn]);
+        // The outer group first, naming members the store does not have yet (spelled differently).
+        const outer = dirGroup('Outer', domain, [
+          u1.dn.toUpperCase(),
+          inner.dn.replace(/,/g, ', '),
+          `CN=Ghost,OU=Staff,DC=${domain},DC=test`,
+        ]);
+        expect(await sync().upsertGroups([outer], at(1), { newId })).toEqual({
+          added: 1,
+          updated: 0,
+          unchanged: 0,
+        });
+        await sync().upsertUsers([u1], at(1), options);
+        await sync().upsertGroups([inner], at(1), { newId });
+        await sync().upsertUsers([u2], at(1), options);
+        const user1 = await store.users.findByUpn(u1.userPrincipalName);
+        const user2 = await store.users.findByUpn(u2.userPrincipalName);
+        if (user1 === null || user2 === null) throw new Error('users not stored');
+        const outerId = await findGroupId(outer.externalId);
+        const innerId = await findGroupId(inner.externalId);
+        expect(await store.groups.findById(outerId)).toEqual({
+          id: outerId,
+          displayName: 'Outer',
+          externalId: outer.externalId,
+          directoryDn: outer.dn,
+          createdAt: at(1),
+        });
+        expect(await store.groups.isMemberTransitive(outerId, user1.id)).toBe(true);
+        expect(await store.groups.isMemberTransitive(innerId, user2.id)).toBe(true);
+        expect(await store.groups.isMemberTransitive(outerId, user2.id)).toBe(true);
+        expect(await store.groups.isMemberTransitive(innerId, user1.id)).toBe(false);
+
+        // Seen again unchanged; then the outer group drops its nested group.
+        expect(await sync().upsertGroups([outer], at(2), { newId })).toMatchObject({
+          unchanged: 1,
+        });
+        const shrunk = { ...outer, members: [u1.dn] };
+        expect(await sync().upsertGroups([shrunk], at(3), { newId })).toMatchObject({
+          updated: 1,
+        });
+        expect(await store.groups.isMemberTransitive(outerId, user2.id)).toBe(false);
+        expect(await store.groups.isMemberTransitive(outerId, user1.id)).toBe(true);
+
+        // A user's memberOf counts too, and a move keeps memberships (AD links by object).
+        const u3 = dirUser('Uwe', domain, { memberOf: [inner.dn.toLowerCase()] });
+        await sync().upsertUsers([u3], at(4), options);
+        const user3 = await store.users.findByUpn(u3.userPrincipalName);
+        if (user3 === null) throw new Error('user not stored');
+        expect(await store.groups.isMemberTransitive(innerId, user3.id)).toBe(true);
+        const u3moved = { ...u3, dn: `CN=Uwe,OU=Moved,DC=${domain},DC=test` };
+        await sync().upsertUsers([u3moved], at(5), options);
+        expect(await store.groups.isMemberTransitive(innerId, user3.id)).toBe(true);
+        // Leaving is the group's business: the group, sent again, replaces its members.
+        await sync().upsertUsers([{ ...u3moved, memberOf: [] }], at(6), options);
+        expect(await store.groups.isMemberTransitive(innerId, user3.id)).toBe(true);
+        await sync().upsertGroups([inner], at(6), { newId });
+        expect(await store.groups.isMemberTransitive(innerId, user3.id)).toBe(false);
+        expect(await store.groups.isMemberTransitive(innerId, user2.id)).toBe(true);
+      });
+
+      it('deletes only directory objects by externalId, with their memberships', async () => {
+        const domain = `d${token()}`;
+        const u = dirUser('Dora', domain);
+        const g = dirGroup('Team', domain, [u.dn]);
+        const parent = dirGroup('Parent', domain, [g.dn]);
+        await sync().upsertUsers([u], at(1), options);
+        await sync().upsertGroups([g, parent], at(1), { newId });
+        const user = await store.users.findByUpn(u.userPrincipalName);
+        if (user === null) throw new Error('user not stored');
+        const parentId = await findGroupId(parent.externalId);
+        expect(await store.groups.isMemberTransitive(parentId, user.id)).toBe(true);
+        const cloud = await addUser();
+
+        const ids = [u.externalId, g.externalId, randomUUID()];
+        expect(await sync().countByExternalIds(ids)).toEqual({ users: 1, groups: 1 });
+        expect(await sync().deleteByExternalIds([...ids, cloud.id])).toEqual({
+          users: 1,
+          groups: 1,
+        });
+        expect(await store.users.findById(user.id)).toBeNull();
+        expect(await store.users.findById(cloud.id)).not.toBeNull();
+        expect(await sync().countByExternalIds(ids)).toEqual({ users: 0, groups: 0 });
+        expect(await store.groups.findById(parentId)).not.toBeNull();
+        expect(await sync().deleteByExternalIds([])).toEqual({ users: 0, groups: 0 });
+      });
+
+      it('lists the directory objects a full sync did not see, and counts objects', async () => {
+        const domain = `d${token()}`;
+        const seen = dirUser('Seen', domain);
+        const gone = dirUser('Gone', domain);
+        const goneGroup = dirGroup('GoneGroup', domain, []);
+        const seenGroup = dirGroup('SeenGroup', domain, []);
+        const before = await sync().countObjects();
+        await sync().upsertUsers([seen, gone], at(10), options);
+        await sync().upsertGroups([goneGroup, seenGroup], at(10), { newId });
+        expect(await sync().countObjects()).toEqual({
+          users: before.users + 2,
+          groups: before.groups + 2,
+        });
+        const cloud = await addUser();
+        // The next full sync starts at 20 and sees only `seen` and `seenGroup`.
+        await sync().upsertUsers([seen], at(20), options);
+        await sync().upsertGroups([seenGroup], at(20), { newId });
+        const missing = await sync().notSeenSince(at(20));
+        expect(missing.users).toContain(gone.externalId);
+        expect(missing.users).not.toContain(seen.externalId);
+        expect(missing.users).not.toContain(cloud.externalId);
+        expect(missing.groups).toContain(goneGroup.externalId);
+        expect(missing.groups).not.toContain(seenGroup.externalId);
+      });
+
+      it('keeps the sync state', async () => {
+        const initial = await sync().getState();
+        expect(Object.keys(initial).sort()).toEqual(['cookie', 'lastDeltaAt', 'lastFullAt']);
+        const state = { cookie: 'x'.repeat(20_000), lastFullAt: at(1), lastDeltaAt: null };
+        await sync().setState(state, at(1));
+        expect(await sync().getState()).toEqual(state);
+        const next = { ...state, cookie: 'c2', lastDeltaAt: at(2) };
+        await sync().setState(next, at(2));
+        expect(await sync().getState()).toEqual(next);
+      });
+
+      it('upserts inside a transaction and rolls back with it', async () => {
+        const domain = `d${token()}`;
+        const u = dirUser('Tx', domain);
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.directorySync.upsertUsers([u], at(1), options);
+            throw new Error('roll back');
+          }),
+        ).rejects.toThrow('roll back');
+        expect(await store.users.findByUpn(u.userPrincipalName)).toBeNull();
       });
     });
 

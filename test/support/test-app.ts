@@ -8,6 +8,7 @@ import { createNodeRandom } from '../../src/adapters/crypto/node-random.js';
 import { createAltchaCaptcha } from '../../src/adapters/captcha/altcha-captcha.js';
 import { createDevOutbox, type DevOutbox } from '../../src/adapters/mail/dev-outbox.js';
 import { loadCommonPasswords } from '../../src/adapters/banned-list/common-passwords.js';
+import type { AgentLink } from '../../src/domain/ports/agent-link.js';
 import type { Mailer } from '../../src/domain/ports/mailer.js';
 import { createAdminToken } from '../../src/services/admin-service.js';
 import { createFixedClock, type FixedClock } from '../fakes/fixed-clock.js';
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   readonly perIpPerMinute?: number;
   readonly timingFloorMs?: number;
   readonly organizationName?: string;
+  /** The agents (e.g. test/fakes/fake-agent-link.ts); none by default (cloud-only). */
+  readonly agentLink?: AgentLink;
 }
 
 export interface TestApp {
@@ -77,6 +80,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: { warn: () => undefined, info: () => undefined },
+    agentLink: options.agentLink,
   };
   const app = await buildServer({
     services,

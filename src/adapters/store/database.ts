@@ -24,6 +24,15 @@ export interface UsersTable {
   email: string | null;
   mobilePhone: string | null;
   officePhone: string | null;
+  /** Directory users (migration 0003): objectGUID / entryUUID, unique; null for cloud users. */
+  externalId: ColumnType<string | null, string | null | undefined, string | null>;
+  directoryDn: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The DN normalised for lookups (directory-dn.ts); members are resolved through it. */
+  directoryDnKey: ColumnType<string | null, string | null | undefined, string | null>;
+  accountName: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON of DirectoryState. */
+  directoryState: ColumnType<string | null, string | null | undefined, string | null>;
+  lastSyncedAt: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: string;
   updatedAt: string;
 }
@@ -36,7 +45,30 @@ export interface UserRolesTable {
 export interface GroupsTable {
   id: string;
   displayName: string;
+  /** Directory groups (migration 0003); null for groups made in the server. */
+  externalId: ColumnType<string | null, string | null | undefined, string | null>;
+  directoryDn: ColumnType<string | null, string | null | undefined, string | null>;
+  directoryDnKey: ColumnType<string | null, string | null | undefined, string | null>;
+  lastSyncedAt: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: string;
+}
+
+/**
+ * The member DNs a directory group declares (normalised), kept so that members synced after the
+ * group (a later page, a nested group) are still resolved into group_members.
+ */
+export interface DirectoryGroupMembersTable {
+  groupId: string;
+  memberDnKey: string;
+}
+
+/** One row per synced directory (id 'default'): the agent's opaque delta cookie. */
+export interface DirectorySyncStateTable {
+  id: string;
+  cookie: string | null;
+  lastFullAt: string | null;
+  lastDeltaAt: string | null;
+  updatedAt: string;
 }
 
 export interface GroupMembersTable {
@@ -142,6 +174,8 @@ export interface Database {
   userRoles: UserRolesTable;
   groups: GroupsTable;
   groupMembers: GroupMembersTable;
+  directoryGroupMembers: DirectoryGroupMembersTable;
+  directorySyncState: DirectorySyncStateTable;
   authMethods: AuthMethodsTable;
   flows: FlowsTable;
   oneTimeCodes: OneTimeCodesTable;

@@ -7,7 +7,13 @@ import type { Database } from './database.js';
 export function createGroupRepository(db: Kysely<Database>): GroupRepository {
   return {
     async create(group, now): Promise<Group> {
-      const created: Group = { id: group.id, displayName: group.displayName, createdAt: now };
+      const created: Group = {
+        id: group.id,
+        displayName: group.displayName,
+        externalId: null,
+        directoryDn: null,
+        createdAt: now,
+      };
       const result = await db
         .insertInto('groups')
         .values(created)
@@ -20,7 +26,11 @@ export function createGroupRepository(db: Kysely<Database>): GroupRepository {
     },
 
     async findById(id) {
-      const row = await db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('groups')
+        .select(['id', 'displayName', 'externalId', 'directoryDn', 'createdAt'])
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row ?? null;
     },
 

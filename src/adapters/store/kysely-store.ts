@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely } from 'kysely';
+import type { DirectorySyncRepository } from '../../domain/ports/directory-sync-store.js';
 import type {
   AdminTokenRepository,
   AuditRepository,
@@ -12,10 +13,13 @@ import type {
   ThrottleRepository,
   UserRepository,
 } from '../../domain/ports/store.js';
+import type { AgentRepository } from '../../domain/ports/agent-store.js';
 import { createAdminTokenRepository } from './admin-token.repository.js';
+import { createAgentRepository } from './agent.repository.js';
 import { createAuditRepository } from './audit.repository.js';
 import { createCodeRepository } from './code.repository.js';
 import type { Database, SqlDialect } from './database.js';
+import { createDirectorySyncRepository } from './directory-sync.repository.js';
 import { mapStoreError } from './error-mapping.js';
 import { createFlowRepository } from './flow.repository.js';
 import { createGroupRepository } from './group.repository.js';
@@ -48,6 +52,8 @@ export class KyselyStore implements SqlStore {
   readonly adminTokens: AdminTokenRepository;
   readonly audit: AuditRepository;
   readonly settings: SettingsRepository;
+  readonly directorySync: DirectorySyncRepository;
+  readonly agents: AgentRepository;
 
   /** `depth` 0: the root store; n > 0: inside n nested `transaction()` calls. */
   constructor(
@@ -66,6 +72,8 @@ export class KyselyStore implements SqlStore {
     this.adminTokens = createAdminTokenRepository(db);
     this.audit = createAuditRepository(db);
     this.settings = createSettingsRepository(db);
+    this.directorySync = createDirectorySyncRepository(db);
+    this.agents = createAgentRepository(db);
   }
 
   get dialect(): SqlDialect {

@@ -9,6 +9,12 @@ import { storeContract } from '../../../test/contracts/store.contract.js';
 import { postgresForSuite } from '../../../test/support/postgres.js';
 import { isSsprError } from '../../domain/errors/sspr-error.js';
 import { createStore, type SqlStore } from './create-store.js';
+import { migrationsFor } from './migrations/index.js';
+
+/** Every migration, by name, as schema_migrations lists them once applied. */
+const allMigrations = Object.keys(migrationsFor('sqlite'))
+  .sort()
+  .map((name) => ({ name }));
 
 async function migrated(options: { url: string; schema?: string }): Promise<SqlStore> {
   const store = await createStore(options);
@@ -40,7 +46,7 @@ describe('SQLite file', () => {
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       const names = raw.prepare('select name from schema_migrations order by name').all();
-      expect(names).toEqual([{ name: '0001_init' }]);
+      expect(names).toEqual(allMigrations);
     } finally {
       raw.close();
     }
@@ -114,9 +120,9 @@ describe('PostgreSQL', () => {
     await client.connect();
     try {
       const applied = await client.query<{ name: string }>(
-        `select name from "${second}".schema_migrations`,
+        `select name from "${second}".schema_migrations order by name`,
       );
-      expect(applied.rows).toEqual([{ name: '0001_init' }]);
+      expect(applied.rows).toEqual(allMigrations);
       const leaked = await client.query(
         `select 1 from "${schema}".settings where key = 'only-here'`,
       );
@@ -180,7 +186,7 @@ describe('PostgreSQL', () => {
       const applied = await client.query<{ name: string }>(
         `select name from "${schema}".schema_migrations order by name`,
       );
-      expect(applied.rows).toEqual([{ name: '0001_init' }]);
+      expect(applied.rows).toEqual(allMigrations);
     } finally {
       await client.end();
     }

@@ -1,11 +1,18 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { SsprError } from '../../domain/errors/sspr-error.js';
-import type { AdminRole, NewUser, User, UserSource } from '../../domain/model/user.js';
+import type {
+  AdminRole,
+  DirectoryState,
+  NewUser,
+  User,
+  UserSource,
+} from '../../domain/model/user.js';
 import type { Page, UserRepository } from '../../domain/ports/store.js';
-import { toNumber, type Database, type UsersTable } from './database.js';
+import { parseJson, toNumber, type Database, type UsersTable } from './database.js';
+import { directoryDnKey } from './directory-dn.js';
 import { checkLimit, containsPattern, decodeCursor, encodeCursor } from './paging.js';
 
-const toUser = (row: Selectable<UsersTable>): User => ({
+export const toUser = (row: Selectable<UsersTable>): User => ({
   id: row.id,
   userPrincipalName: row.upn,
   displayName: row.displayName,
@@ -18,6 +25,12 @@ const toUser = (row: Selectable<UsersTable>): User => ({
   email: row.email,
   mobilePhone: row.mobilePhone,
   officePhone: row.officePhone,
+  externalId: row.externalId,
+  directoryDn: row.directoryDn,
+  accountName: row.accountName,
+  directoryState:
+    row.directoryState === null ? null : (parseJson(row.directoryState) as DirectoryState),
+  lastSyncedAt: row.lastSyncedAt,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
@@ -29,6 +42,7 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
         ...user,
         userPrincipalName: user.userPrincipalName.toLowerCase(),
         passwordChangedAt: user.passwordHash === null ? null : now,
+        lastSyncedAt: null,
         createdAt: now,
         updatedAt: now,
       };
@@ -49,6 +63,12 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
           email: created.email,
           mobilePhone: created.mobilePhone,
           officePhone: created.officePhone,
+          externalId: created.externalId,
+          directoryDn: created.directoryDn,
+          directoryDnKey: created.directoryDn === null ? null : directoryDnKey(created.directoryDn),
+          accountName: created.accountName,
+          directoryState:
+            created.directoryState === null ? null : JSON.stringify(created.directoryState),
           createdAt: now,
           updatedAt: now,
         })

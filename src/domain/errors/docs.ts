@@ -114,6 +114,39 @@ export const errorGuidance = {
   PASSWORD_SAME_AS_CURRENT: 'User: choose a password different from your current one.',
   POLICY_INVALID:
     'Admin: fix the fields listed in `details.issues` (each names the policy key) and save again; nothing was changed.',
+  DIRECTORY_PASSWORD_TOO_SHORT:
+    "User: choose a longer password; the new-password step shows your account's minimum length. Admin: the domain policy, PSO or ppolicy entry sets it.",
+  DIRECTORY_PASSWORD_COMPLEXITY:
+    'User: mix upper case, lower case, digits and symbols and avoid your account name. Admin: the directory complexity rule refused it.',
+  DIRECTORY_PASSWORD_IN_HISTORY:
+    'User: choose a password you have not used before. Admin: the directory password history refused it.',
+  DIRECTORY_PASSWORD_TOO_YOUNG:
+    'User: wait until the minimum password age has passed, or ask the helpdesk. Admin: set the minimum password age to 0 (the SSPR troubleshooting guides recommend it).',
+  DIRECTORY_WRONG_CURRENT_PASSWORD:
+    'User: type your current password again; after repeated failures the account may lock.',
+  DIRECTORY_USER_NOT_FOUND:
+    'Admin: the account moved out of the sync scope or was deleted; run a sync (`sspr admin sync`) and check `directory.scope`.',
+  DIRECTORY_ACCOUNT_DISABLED:
+    'User: contact your helpdesk. Admin: the account is disabled in the directory (userAccountControl / pwdAccountLockedTime permanent).',
+  DIRECTORY_ACCOUNT_LOCKED:
+    'User: use "I forgot my password" (reset also unlocks) or the unlock option when offered.',
+  DIRECTORY_PASSWORD_REJECTED:
+    'User: choose a different password. Admin: `details` holds the directory text; a password filter or policy refused it.',
+  DIRECTORY_INSUFFICIENT_RIGHTS:
+    "Admin: grant the agent's service account Reset Password, Change Password and write access to lockoutTime and pwdLastSet (AD) or manage access to userPassword (OpenLDAP) on the OUs in scope; see the agent's rights check.",
+  DIRECTORY_UNREACHABLE:
+    'Admin: the agent cannot reach any URL in `directory.urls`; check the network, the ports and the TLS CA.',
+  DIRECTORY_TIMEOUT: 'User: try again. Admin: the domain controller is slow or overloaded.',
+  DIRECTORY_ERROR:
+    'Admin: `details` holds the directory result code and text; report it if it persists.',
+  AGENT_REGISTRATION_INVALID:
+    'Admin: create a fresh token on the server host with `sspr admin agent-token create` and set `server.registrationToken` in the agent configuration.',
+  AGENT_AUTHENTICATION_FAILED:
+    "Admin: the agent's key is unknown or revoked; register the agent again with a new registration token.",
+  AGENT_PROTOCOL_ERROR: 'Admin: run the same version of the agent as the server.',
+  SYNC_DELETE_GUARD:
+    'Admin: check `directory.scope` (a renamed OU drops its users); if the deletions are intended, raise `sync.maxDeletes` or run `sspr admin sync --full --allow-deletes`.',
+  SYNC_FAILED: 'Admin: look at the agent status and logs; the next sync retries.',
   STORE_UNAVAILABLE:
     'User: try again shortly. Admin: the database cannot be reached; check `store.url` and the database server.',
   CONFLICT:

@@ -229,6 +229,82 @@ export const errorRegistry = {
     'The password reset policy change is not valid. See details.',
   ),
 
+  // 5xxx — directory (via the agent) and the agent link
+  DIRECTORY_PASSWORD_TOO_SHORT: spec(
+    'SSPR_5001',
+    422,
+    "The directory refused the password: it is too short for your account's password policy.",
+  ),
+  DIRECTORY_PASSWORD_COMPLEXITY: spec(
+    'SSPR_5002',
+    422,
+    'The directory refused the password: it does not meet the complexity requirements.',
+  ),
+  DIRECTORY_PASSWORD_IN_HISTORY: spec(
+    'SSPR_5003',
+    422,
+    'The directory refused the password: it was used recently. Choose one you have not used before.',
+  ),
+  DIRECTORY_PASSWORD_TOO_YOUNG: spec(
+    'SSPR_5004',
+    422,
+    'Your password was changed too recently (minimum password age). Try again later or contact your helpdesk.',
+  ),
+  DIRECTORY_WRONG_CURRENT_PASSWORD: spec('SSPR_5005', 400, 'The current password is not correct.'),
+  DIRECTORY_USER_NOT_FOUND: spec(
+    'SSPR_5006',
+    404,
+    'The account was not found in the on-premises directory.',
+  ),
+  DIRECTORY_ACCOUNT_DISABLED: spec(
+    'SSPR_5007',
+    403,
+    'The account is disabled in the on-premises directory. Contact your helpdesk.',
+  ),
+  DIRECTORY_ACCOUNT_LOCKED: spec(
+    'SSPR_5008',
+    403,
+    'The account is locked in the on-premises directory.',
+  ),
+  DIRECTORY_PASSWORD_REJECTED: spec(
+    'SSPR_5009',
+    422,
+    'The directory refused the password for a policy reason. Choose a different password.',
+  ),
+  DIRECTORY_INSUFFICIENT_RIGHTS: spec(
+    'SSPR_5010',
+    403,
+    'The writeback service account lacks the rights for this account. Contact your administrator.',
+  ),
+  DIRECTORY_UNREACHABLE: spec('SSPR_5011', 503, 'The on-premises directory cannot be reached.'),
+  DIRECTORY_TIMEOUT: spec('SSPR_5012', 504, 'The on-premises directory did not answer in time.'),
+  DIRECTORY_ERROR: spec(
+    'SSPR_5013',
+    502,
+    'The on-premises directory answered with an unexpected error.',
+  ),
+  AGENT_REGISTRATION_INVALID: spec(
+    'SSPR_5101',
+    401,
+    'The agent registration token is unknown, used or expired. Create a new one with `sspr admin agent-token create`.',
+  ),
+  AGENT_AUTHENTICATION_FAILED: spec(
+    'SSPR_5102',
+    401,
+    'The agent could not be authenticated (unknown or revoked agent, or a bad signature).',
+  ),
+  AGENT_PROTOCOL_ERROR: spec(
+    'SSPR_5103',
+    400,
+    'The agent sent a message this server does not understand.',
+  ),
+  SYNC_DELETE_GUARD: spec(
+    'SSPR_5104',
+    409,
+    'The sync would delete more users than allowed in one run; nothing was deleted. Check the scope, then raise the limit or run a full sync.',
+  ),
+  SYNC_FAILED: spec('SSPR_5105', 502, 'The directory sync did not complete. See the agent status.'),
+
   // 6xxx — storage
   STORE_UNAVAILABLE: spec('SSPR_6001', 503, 'The data store is unavailable. Try again shortly.'),
   CONFLICT: spec('SSPR_6002', 409, 'An item with the same key already exists.'),

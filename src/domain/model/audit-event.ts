@@ -13,6 +13,7 @@ export const auditActivities = [
   'Add user',
   'Create admin token',
   'Sign-in activity',
+  'Directory synchronization',
 ] as const;
 export type AuditActivity = (typeof auditActivities)[number];
 

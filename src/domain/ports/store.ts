@@ -3,6 +3,8 @@ import type { AuthMethod, MethodData, MethodStatus } from '../model/auth-method.
 import type { Flow } from '../model/flow.js';
 import type { AdminRole, Group, MemberType, NewUser, User } from '../model/user.js';
 import type { MethodName } from '../model/sspr-policy.js';
+import type { AgentRepository } from './agent-store.js';
+import type { DirectorySyncRepository } from './directory-sync-store.js';
 
 /**
  * The store port. Implemented by adapters/store (kysely over SQLite or PostgreSQL); one contract
@@ -20,6 +22,8 @@ export interface Store {
   readonly adminTokens: AdminTokenRepository;
   readonly audit: AuditRepository;
   readonly settings: SettingsRepository;
+  readonly agents: AgentRepository;
+  readonly directorySync: DirectorySyncRepository;
   /** Runs fn in one transaction; every repository reached through `tx` is part of it. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -18,14 +18,16 @@ import {
   removeGroupMember,
 } from '../../services/admin-service.js';
 import { getPolicy, updatePolicy, type Actor } from '../../services/policy-service.js';
+import { getAgentsOverview, requestSync } from '../../services/agents-admin.js';
 import { ssprPolicySchema } from '../../domain/model/sspr-policy.js';
 import { idParams, limits, passwordSchema } from './schemas.js';
 import { readSessionToken } from './session-cookie.js';
 
 /** Who may write what, for admins signed in with a session (tokens are full admins). */
-const writers: Record<'policy' | 'users', readonly AdminRole[]> = {
+const writers: Record<'policy' | 'users' | 'sync', readonly AdminRole[]> = {
   policy: ['globalAdministrator', 'passwordAdministrator'],
   users: ['globalAdministrator', 'userAdministrator'],
+  sync: ['globalAdministrator', 'hybridIdentityAdministrator'],
 };
 
 interface AdminPrincipal {
@@ -83,6 +85,100 @@ const auditQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
+
+const syncCounts = z.object({
+  added: z.number().int(),
+  updated: z.number().int(),
+  deleted: z.number().int(),
+});
+
+const syncSummarySchema = z
+  .object({
+    syncId: z.string(),
+    full: z.boolean(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    users: syncCounts,
+    groups: syncCounts,
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .describe('Set when the run was refused or failed, e.g. SSPR_5104 (accidental-delete guard)'),
+    details: z
+      .object({
+        pages: z.number().int(),
+        unchanged: z.object({ users: z.number().int(), groups: z.number().int() }),
+        conflicts: z.object({
+          count: z.number().int(),
+          items: z
+            .array(
+              z.object({
+                externalId: z.string(),
+                userPrincipalName: z.string(),
+                dn: z.string(),
+                conflictWith: z
+                  .object({ id: z.string(), source: z.enum(['cloud', 'directory']) })
+                  .nullable(),
+              }),
+            )
+            .readonly(),
+        }),
+        skipped: z.object({
+          criticalSystemObjects: z.number().int(),
+          invalid: z.number().int(),
+        }),
+        invalidContacts: z.number().int(),
+        refusedDeletes: z.object({ users: z.number().int(), groups: z.number().int() }).nullable(),
+        guardOverriddenBy: z.string().nullable(),
+      })
+      .optional()
+      .describe('UPN conflicts (first 50), skipped objects, deletions the guard refused'),
+  })
+  .describe('One sync run');
+
+const agentStatusSchema = z.object({
+  agentId: z.string(),
+  name: z.string(),
+  version: z.string(),
+  connected: z.boolean(),
+  connectedAt: z.string().nullable(),
+  lastHeartbeatAt: z.string().nullable(),
+  directoryKind: z.enum(['ad', 'openldap']).nullable(),
+  directoryReachable: z.boolean(),
+  rights: z
+    .object({
+      ok: z.boolean(),
+      checks: z
+        .array(z.object({ check: z.string(), ok: z.boolean(), detail: z.string().optional() }))
+        .readonly(),
+    })
+    .nullable(),
+  lastSync: syncSummarySchema.nullable(),
+});
+
+const agentsOverviewSchema = z.object({
+  writeback: z.object({
+    ready: z.boolean(),
+    reason: z
+      .string()
+      .nullable()
+      .describe('Why writeback is not ready, in words (null when ready)'),
+    agents: z.array(agentStatusSchema).readonly(),
+  }),
+  sync: z.object({
+    state: z.object({
+      deltaReady: z
+        .boolean()
+        .describe('False until a full sync completed; the next scheduled sync is then full'),
+      lastFullAt: z.string().nullable(),
+      lastDeltaAt: z.string().nullable(),
+      users: z.number().int().describe('Directory users in the server copy'),
+      groups: z.number().int().describe('Directory groups in the server copy'),
+    }),
+    last: syncSummarySchema.nullable(),
+  }),
+  warnings: z.array(z.string()).readonly(),
+});
 
 /** Admin API (contract.md § Admin). */
 export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
@@ -268,6 +364,55 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
           ...(q.result === undefined ? {} : { result: q.result }),
           ...(q.correlationId === undefined ? {} : { correlationId: q.correlationId }),
           ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+        });
+      },
+    );
+
+    app.get(
+      '/admin/agents',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'On-premises integration: agents, writeback readiness, directory sync state',
+          response: { 200: agentsOverviewSchema },
+        },
+      },
+      async (request) => {
+        await principal(request);
+        return getAgentsOverview({ store: s.store, agentLink: s.agentLink });
+      },
+    );
+
+    app.post(
+      '/admin/sync',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Sync users and groups from the directory now (delta, or full) and wait for it',
+          description:
+            'Answers 200 with the run summary when the run finished, also when it was refused: then `error` is set (SSPR_5104 when the accidental-delete guard kept more than `sync.maxDeletes` users from being deleted; nothing was deleted, and the delta cookie was kept). If the deletions are intended, send `allowDeletes: true` (audited). SSPR_0030 when no agent answers. Every run is audited as "Directory synchronization".',
+          body: z
+            .object({
+              full: z.boolean().optional(),
+              allowDeletes: z
+                .boolean()
+                .optional()
+                .describe(
+                  'Let this run delete more than `sync.maxDeletes` users (after SSPR_5104, when the deletions are intended); audited',
+                ),
+            })
+            .strict()
+            .nullish(),
+          response: { 200: syncSummarySchema },
+        },
+      },
+      async (request) => {
+        const p = await principal(request, 'sync');
+        return requestSync(s, contextOf(request), p.actor, {
+          full: request.body?.full ?? false,
+          allowDeletes: request.body?.allowDeletes ?? false,
         });
       },
     );

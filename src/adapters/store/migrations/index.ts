@@ -1,6 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { SqlDialect } from '../database.js';
 import { init } from './0001-init.js';
+import { agents } from './0002-agents.js';
+import { directory } from './0003-directory.js';
 
 /**
  * In-code migration provider (not a folder provider, so it works the same from dist/ and tsx).
@@ -8,6 +10,8 @@ import { init } from './0001-init.js';
  */
 export const migrationsFor = (dialect: SqlDialect): Record<string, Migration> => ({
   '0001_init': init(dialect),
+  '0002_agents': agents(),
+  '0003_directory': directory(dialect),
 });
 
 export class InCodeMigrationProvider implements MigrationProvider {
