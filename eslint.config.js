@@ -145,8 +145,17 @@ export default tseslint.config(
     files: ['src/protocol/**/*.ts'],
     rules: restrict([
       {
-        group: ['**/adapters/**', '**/services/**', '**/server/**', '**/agent/**', '**/cli/**', '**/main/**', '**/config/**'],
-        message: 'protocol/ is shared by the server and the agent: it may import only zod, node:crypto and domain types.',
+        group: [
+          '**/adapters/**',
+          '**/services/**',
+          '**/server/**',
+          '**/agent/**',
+          '**/cli/**',
+          '**/main/**',
+          '**/config/**',
+        ],
+        message:
+          'protocol/ is shared by the server and the agent: it may import only zod, node:crypto and domain types.',
       },
     ]),
   },

@@ -371,6 +371,12 @@ async function buildTemplate({ templateDir, log }) {
       ]); // prettier-ignore
       await samdb(build, 'ldbadd', [], seedLdifTwo());
       await samdb(build, 'ldbmodify', [], seedLdifThree());
+      // The agent reads the PSO that applies to a user (its effective policy): Read on the
+      // Password Settings Container, inherited by the PSOs (Windows needs the same delegation).
+      await run('samba-tool', [
+        'dsacl', 'set', '-s', `${build}/etc/smb.conf`, '-H', `${build}/private/sam.ldb`,
+        `--objectdn=CN=Password Settings Container,CN=System,${BASE_DN}`, `--sddl=(A;CI;RPLCLORC;;;${sid})`,
+      ]); // prettier-ignore
       // AdminSDHolder's job on Windows: protected accounts do not inherit delegated rights.
       await protectAdmins(build);
     });

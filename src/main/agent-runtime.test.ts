@@ -117,6 +117,8 @@ describe('sspr admin agent-token create + the agent runtime', () => {
       SSPR_SERVER_URL: 'http://127.0.0.1:9',
     });
     expect(noAdapter.exitCode).toBe(1);
-    expect(noAdapter.err.join('\n')).toContain('needs a directory adapter');
+    expect(noAdapter.err.join('\n')).toContain(
+      'the agent needs directory.kind, directory.bindDn, directory.bindPassword, directory.baseDn, directory.urls',
+    );
   });
 });

@@ -24,6 +24,7 @@ import {
 } from '../services/agent-registration.js';
 import { createAgentRuntime, type DirectoryFactory } from './agent-runtime.js';
 import { createServerRuntime, listen, VERSION } from './server-runtime.js';
+import { createDirectoryFromConfig } from './directory-factory.js';
 import { printDemoBanner, seedDemo } from './demo.js';
 
 function load(io: CliIo, file: string | undefined, extraEnv: Record<string, string> = {}): Config {
@@ -46,13 +47,6 @@ export interface ProgramOptions {
   /** The Directory adapter `sspr agent` writes to. */
   readonly makeDirectory?: DirectoryFactory;
 }
-
-/** `sspr agent` without a Directory adapter wired in: say so instead of failing obscurely. */
-const noDirectoryAdapter: DirectoryFactory = () => {
-  throw new CliError(
-    'sspr agent needs a directory adapter (src/adapters/ldap) and none is wired into this build',
-  );
-};
 
 export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
   const lines = (write: (line: string) => void) => (text: string) => {
@@ -144,7 +138,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
     .action(async (command: { config?: string }) => {
       const config = load(io, command.config);
       const runtime = await createAgentRuntime(config, {
-        makeDirectory: options.makeDirectory ?? noDirectoryAdapter,
+        makeDirectory: options.makeDirectory ?? createDirectoryFromConfig,
       });
       io.err(`sspr agent ${runtime.agent.agentId} connecting to ${config.server.url ?? ''}`);
       onSignals(() => runtime.close());

@@ -124,11 +124,11 @@ describe('collectRangedValues (AD ranged retrieval of big groups)', () => {
       'member',
       (range): Promise<Entry> => {
         asked.push(range);
-        return Promise.resolve(
+        const page: Entry =
           range === '2-*'
             ? { dn: 'CN=big', 'member;range=2-3': ['cn=c', 'cn=d'] }
-            : { dn: 'CN=big', 'member;range=4-*': ['cn=e'] },
-        );
+            : { dn: 'CN=big', 'member;range=4-*': ['cn=e'] };
+        return Promise.resolve(page);
       },
     );
     expect(members).toEqual(['cn=a', 'cn=b', 'cn=c', 'cn=d', 'cn=e']);
