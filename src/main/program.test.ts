@@ -304,14 +304,6 @@ describe('sspr totp', () => {
 });
 
 describe('other commands and mistakes', () => {
-  it('demo --with-ldap explains that it is not available and starts nothing (exit 1)', async () => {
-    const run = await sspr(['demo', '--with-ldap'], { SSPR_DATA_DIR: join(dir, 'data') });
-    expect(run.exitCode).toBe(1);
-    expect(run.err).toHaveLength(1);
-    expect(run.err[0]).toMatch(/^sspr: --with-ldap /);
-    expect(existsSync(join(dir, 'data'))).toBe(false);
-  });
-
   it('demo --port refuses a bad port (exit 1)', async () => {
     const run = await sspr(['demo', '--port', '70000'], { SSPR_DATA_DIR: join(dir, 'data') });
     expect(run.exitCode).toBe(1);

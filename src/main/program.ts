@@ -25,6 +25,7 @@ import {
 import { createAgentRuntime, type DirectoryFactory } from './agent-runtime.js';
 import { createServerRuntime, listen, VERSION } from './server-runtime.js';
 import { createDirectoryFromConfig } from './directory-factory.js';
+import { startDemoDirectory, type DemoDirectory } from './demo-ldap.js';
 import { printDemoBanner, seedDemo } from './demo.js';
 
 function load(io: CliIo, file: string | undefined, extraEnv: Record<string, string> = {}): Config {
@@ -89,14 +90,9 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
     .option('--port <n>', 'port to listen on', '8080')
     .option(
       '--with-ldap',
-      'also start a private OpenLDAP and an agent (arrives with the writeback agent)',
+      'also start a private OpenLDAP (slapd) with sample users and a writeback agent',
     )
     .action(async (options: { port: string; withLdap?: boolean }) => {
-      if (options.withLdap === true) {
-        throw new CliError(
-          '--with-ldap needs the writeback agent, which is not part of this release yet; run `npm run demo` without it',
-        );
-      }
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535)
         throw new CliError(`--port must be 1-65535, not ${options.port}`);
@@ -125,8 +121,23 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
         throw error;
       }
       io.err(`listening on ${url}`);
+      let directory: DemoDirectory | undefined;
+      if (options.withLdap === true) {
+        try {
+          directory = await startDemoDirectory(runtime, config, io);
+        } catch (error) {
+          await runtime.close();
+          throw new CliError(
+            `--with-ldap: ${error instanceof Error ? error.message : String(error)} (it needs Debian's slapd: run as root to install it, or \`apt-get install slapd ldap-utils\`)`,
+          );
+        }
+      }
       await printDemoBanner(runtime, config, config.publicUrl.replace(/\/+$/, ''), secrets, io);
-      onSignals(() => runtime.close());
+      for (const line of directory?.lines ?? []) io.out(line);
+      onSignals(async () => {
+        await directory?.close();
+        await runtime.close();
+      });
     });
 
   program

@@ -37,9 +37,20 @@ export interface Hybrid {
   close(): Promise<void>;
 }
 
+export interface HybridOptions {
+  /**
+   * Extra `SSPR_*` variables for the server's configuration (e.g. `SSPR_SYNC_MAX_DELETES`); they
+   * override the defaults below.
+   */
+  readonly serverEnv?: Readonly<Record<string, string>>;
+}
+
 const silentLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export async function startHybrid(directory: DirectoryConnection): Promise<Hybrid> {
+export async function startHybrid(
+  directory: DirectoryConnection,
+  options: HybridOptions = {},
+): Promise<Hybrid> {
   const dir = await mkdtemp(join(tmpdir(), 'sspr-hybrid-'));
   const serverConfig = loadConfig({
     env: {
@@ -49,6 +60,7 @@ export async function startHybrid(directory: DirectoryConnection): Promise<Hybri
       SSPR_LOG_LEVEL: 'silent',
       SSPR_RATE_LIMIT_PER_IP_PER_MINUTE: '0',
       SSPR_SYNC_INTERVAL_SECONDS: '0',
+      ...options.serverEnv,
     },
     cwd: dir,
   });
