@@ -173,8 +173,15 @@ function reply(message: ReplyMessage): Promise<void> {
   });
 }
 
-const describe = (error: unknown): string =>
-  error instanceof Error ? (error.stack ?? error.message) : String(error);
+/** The error with its SsprError details and causes (the agent's error code travels there). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const details = (error as { details?: unknown }).details;
+  const parts = [error.stack ?? error.message];
+  if (details !== undefined) parts.push(`details: ${JSON.stringify(details)}`);
+  if (error.cause !== undefined) parts.push(`cause: ${describe(error.cause)}`);
+  return parts.join('\n');
+}
 
 process.on('message', (raw: unknown) => {
   const message = raw as RequestMessage;

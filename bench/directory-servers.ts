@@ -83,6 +83,11 @@ interface Helpers {
     password: string;
     caFile: string;
   }): Promise<{ code: number; message: string }>;
+  run(
+    command: string,
+    args: readonly string[],
+    options?: { input?: string },
+  ): Promise<{ stdout: string; stderr: string }>;
   defaultBaseDir: string;
 }
 
@@ -180,6 +185,18 @@ export async function startBenchDirectory(
   const handle = await startOpenLdap({ baseDir: join(instanceDir, '..'), instanceDir, log });
   const f = handle;
   const service = { dn: f.serviceDn, password: f.servicePassword };
+  // slapd answers a search with more than 500 entries (olcSizeLimit's default, also the total of
+  // a paged search) with sizeLimitExceeded for anyone but the rootDN: a directory with more users
+  // than that needs a limit for the agent's account, as here (cn=config over ldapi, as root).
+  await helpers.run('ldapmodify', ['-Q', '-Y', 'EXTERNAL', '-H', f.ldapiUrl], {
+    input: [
+      'dn: olcDatabase={1}mdb,cn=config',
+      'changetype: modify',
+      'add: olcLimits',
+      `olcLimits: {0}dn.exact="${f.serviceDn}" size=unlimited`,
+      '',
+    ].join('\n'),
+  });
   return {
     ...common,
     name,

@@ -232,6 +232,7 @@ export function directoryContract(
       it('clears a lockout when asked to unlock', async () => {
         const user = await context.user();
         await context.lock(user.dn);
+        expect((await directory().readAccountState(user.dn)).locked).toBe(true);
         const next = strong('Unlocked');
         await directory().resetPassword(user.dn, next, { unlock: true, mustChange: false });
         await directory().verifyPassword(user.dn, next);

@@ -223,7 +223,10 @@ describe('directory sync from Samba AD through the agent', () => {
     const alice = f.users.alice;
     const mail = `alice.renamed-${unique()}@${f.dnsDomain}`;
     await admin.modify(alice.dn, [
-      new Change({ operation: 'replace', modification: new Attribute({ type: 'mail', values: [mail] }) }), // prettier-ignore
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'mail', values: [mail] }),
+      }),
       new Change({
         operation: 'replace',
         modification: new Attribute({ type: 'telephoneNumber', values: ['+1 4255550277'] }),

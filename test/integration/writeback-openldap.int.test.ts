@@ -63,7 +63,9 @@ async function operational(dn: string, names: string[]): Promise<Record<string, 
   return Object.fromEntries(
     names.flatMap((n) => {
       const value = entry[n];
-      return value === undefined || (Array.isArray(value) && value.length === 0) ? [] : [[n, value]];
+      return value === undefined || (Array.isArray(value) && value.length === 0)
+        ? []
+        : [[n, value]];
     }),
   );
 }
