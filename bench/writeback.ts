@@ -367,7 +367,15 @@ function describeBody(body: unknown): string {
   if (typeof body === 'object' && body !== null && 'error' in body) {
     const error = (body as { error: { code?: unknown; message?: unknown; details?: unknown } })
       .error;
-    const details = error.details === undefined ? '' : ` ${JSON.stringify(error.details)}`;
+    // A policy refusal lists every rule: keep the ones that failed.
+    const rules = (error.details as { rules?: { id?: string; ok?: boolean }[] } | undefined)?.rules;
+    const failing = rules?.filter((r) => r.ok === false);
+    const details =
+      failing !== undefined
+        ? ` failed rules: ${JSON.stringify(failing)}`
+        : error.details === undefined
+          ? ''
+          : ` ${JSON.stringify(error.details)}`;
     return `${String(error.code)} ${String(error.message)}${details}`.slice(0, 300);
   }
   return JSON.stringify(body).slice(0, 200);

@@ -252,6 +252,19 @@ const directorySchema = z
       .describe(
         'OUs (DNs) whose users may use self-service; empty means all of `baseDn`. Each must lie within `baseDn`. In the environment, separate DNs with `;` (DNs contain commas).',
       ),
+    defaultPolicyDn: z
+      .string()
+      .refine(isDn, 'must be a DN such as cn=default,ou=policies,dc=example,dc=org')
+      .optional()
+      .describe(
+        "OpenLDAP only: the ppolicy entry for users without `pwdPolicySubentry` (slapd's `olcPPolicyDefault`); default `cn=default,ou=policies,<baseDn>`.",
+      ),
+    serviceIsPasswordAdministrator: z
+      .boolean()
+      .default(true)
+      .describe(
+        'OpenLDAP only: the service account has `manage` on userPassword (a ppolicy password administrator), so its resets skip quality and history checks and OpenSSPR enforces them. Set false for a write-only account.',
+      ),
     tls: z
       .strictObject({
         ca: z

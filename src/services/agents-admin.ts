@@ -94,7 +94,7 @@ async function warningsFor(deps: AgentsAdminDeps, writeback: WritebackStatus): P
     const skipped = policy.notEnforcedOnReset.filter((r) => r === 'history' || r === 'minAge');
     if (skipped.length > 0) {
       warnings.push(
-        `The domain controller does not enforce ${skipped.join(' and ')} on administrative resets (no password-policy-hints control, e.g. Samba AD). OpenSSPR enforces them itself, history only for passwords set through OpenSSPR.`,
+        `The directory does not enforce ${skipped.join(' and ')} on the agent's administrative resets (AD without the password-policy-hints control, e.g. Samba; an OpenLDAP ppolicy password administrator). OpenSSPR enforces them itself, history only for passwords set through OpenSSPR.`,
       );
     }
   } catch (error) {

@@ -578,7 +578,7 @@ export class OpenLdapDirectory extends LdapDirectoryBase {
       ok: policy !== null && policy.dn !== null,
       detail:
         policy?.dn == null
-          ? `${this.defaultPolicyDn} is missing or not readable (set defaultPolicyDn)`
+          ? `${this.defaultPolicyDn} is missing or not readable (set directory.defaultPolicyDn)`
           : `${policy.dn}: pwdMinLength ${String(policy.minLength)}, pwdInHistory ${String(policy.inHistory)}`,
     });
     checks.push({

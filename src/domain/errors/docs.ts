@@ -29,7 +29,7 @@ export const errorGuidance = {
   ON_PREMISES_ADMIN_ACTION_REQUIRED:
     "User: contact your administrator. Admin: the directory refused the change for a configuration reason (e.g. a protected account or missing permissions of the agent's account); the admin-visible details and the agent's log say which.",
   ON_PREMISES_CONNECTIVITY:
-    'User: try again in a few minutes; nothing was changed. Admin: check that the agent is connected and can reach the directory. Directory accounts get this until writeback is available.',
+    'User: try again in a few minutes; nothing was changed. Admin: no agent answered in time (`GET /api/v1/admin/agents` shows why); start or reconnect `sspr agent` and check that it reaches the directory.',
   ADMIN_SSPR_DISABLED:
     'User: ask another administrator to reset your password. Admin: `administrators.allowedToUseSspr` is false; administrators cannot reset their own password until it is true.',
   VALIDATION_FAILED:

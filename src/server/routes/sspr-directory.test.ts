@@ -284,6 +284,8 @@ describe('admin warnings about the directory policy', () => {
     const warnings = res.json<{ warnings: string[] }>().warnings;
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain('minimum password age is 1 day(s) (pso:sspr-strict)');
-    expect(warnings[1]).toContain('does not enforce history and minAge on administrative resets');
+    expect(warnings[1]).toContain(
+      "does not enforce history and minAge on the agent's administrative resets",
+    );
   });
 });
