@@ -14,7 +14,9 @@ export function cleanupScope() {
         const step = steps.pop();
         if (step === undefined) break;
         await step.run().catch((error: unknown) => {
-          progress(`cleanup (${step.label}) failed: ${error instanceof Error ? error.message : String(error)}`);
+          progress(
+            `cleanup (${step.label}) failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
         });
       }
     })();

@@ -41,7 +41,10 @@ export interface Requests {
   waitForAgent: { request: { timeoutMs: number }; reply: { agents: number } };
   sync: { request: { full: boolean }; reply: SyncResult };
   /** Gives each synced user a TOTP method (straight through the store). */
-  seedTotp: { request: { users: readonly TotpUser[] }; reply: { seeded: number; missing: string[] } };
+  seedTotp: {
+    request: { users: readonly TotpUser[] };
+    reply: { seeded: number; missing: string[] };
+  };
   /** Closes the server; the process exits after answering. */
   stop: { request: Record<string, never>; reply: { mailsSent: number } };
 }

@@ -98,7 +98,9 @@ async function sync(full: boolean): Promise<SyncResult> {
   };
 }
 
-async function seedTotp(users: readonly TotpUser[]): Promise<{ seeded: number; missing: string[] }> {
+async function seedTotp(
+  users: readonly TotpUser[],
+): Promise<{ seeded: number; missing: string[] }> {
   const s = running().services;
   const now = s.clock.now().toISOString();
   const missing: string[] = [];

@@ -92,7 +92,9 @@ interface Helpers {
 }
 
 const script = async <T>(name: string): Promise<T> =>
-  (await import(pathToFileURL(fileURLToPath(new URL(`../scripts/${name}`, import.meta.url))).href)) as T;
+  (await import(
+    pathToFileURL(fileURLToPath(new URL(`../scripts/${name}`, import.meta.url))).href
+  )) as T;
 
 function versionOf(command: string, args: readonly string[], pattern: RegExp): string {
   const result = spawnSync(command, args, { encoding: 'utf8' });

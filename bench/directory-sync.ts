@@ -18,7 +18,11 @@ import { spawn } from 'node:child_process';
 import { Attribute, Change } from 'ldapts';
 import { cleanupScope } from './cleanup.js';
 import type { SyncResult } from './directory-messages.js';
-import { startBenchDirectory, type BenchDirectory, type DirectoryName } from './directory-servers.js';
+import {
+  startBenchDirectory,
+  type BenchDirectory,
+  type DirectoryName,
+} from './directory-servers.js';
 import { boundClient, unbindAll } from './ldap-client.js';
 import { cpuMsOf, groupCpuMeter, rssSampler, statusKb } from './proc.js';
 import { fixed, int, progress, renderTable } from './report.js';
@@ -55,6 +59,11 @@ export interface SyncRow {
     /** Samba: objects/s of the first and the last ldbadd chunk (it slows as sam.ldb grows). */
     readonly firstChunkPerSecond: number | null;
     readonly lastChunkPerSecond: number | null;
+    /**
+     * Samba: an ESTIMATE (not a measurement) of ldbadd for 100,000 users, from a straight line
+     * fitted to the time of each 1,000-user run against the users already in sam.ldb.
+     */
+    readonly estimated100kSeconds: number | null;
   };
   /** RSS right after the agent connected, before the first sync. */
   readonly serverStartMiB: number;
@@ -75,7 +84,11 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncRow[]
   return rows;
 }
 
-async function benchOne(name: DirectoryName, size: number, options: SyncBenchOptions): Promise<SyncRow> {
+async function benchOne(
+  name: DirectoryName,
+  size: number,
+  options: SyncBenchOptions,
+): Promise<SyncRow> {
   const root = await mkdtemp(join(tmpdir(), `opensspr-bench-sync-${name}-`));
   const cleanup = cleanupScope();
   cleanup.add('temp directory', () => rm(root, { recursive: true, force: true }));
@@ -108,9 +121,12 @@ async function benchOne(name: DirectoryName, size: number, options: SyncBenchOpt
 
     progress(`${tag}: full sync`);
     const full = await measuredSync(stack, daemonPid, true);
-    if (full.result.error !== null) throw new Error(`${tag}: full sync failed: ${full.result.error}`);
+    if (full.result.error !== null)
+      throw new Error(`${tag}: full sync failed: ${full.result.error}`);
     if (full.result.users.added < size) {
-      throw new Error(`${tag}: the full sync added ${full.result.users.added} users, expected ≥ ${size}`);
+      throw new Error(
+        `${tag}: the full sync added ${full.result.users.added} users, expected ≥ ${size}`,
+      );
     }
     progress(
       `${tag}: full sync ${int(full.result.users.added)} users + ${int(full.result.groups.added)} groups in ${fixed(full.result.ms / 1000, 1)} s`,
@@ -122,7 +138,8 @@ async function benchOne(name: DirectoryName, size: number, options: SyncBenchOpt
 
     progress(`${tag}: delta sync`);
     const delta = await measuredSync(stack, daemonPid, false);
-    if (delta.result.error !== null) throw new Error(`${tag}: delta sync failed: ${delta.result.error}`);
+    if (delta.result.error !== null)
+      throw new Error(`${tag}: delta sync failed: ${delta.result.error}`);
     if (delta.result.users.updated < count) {
       throw new Error(
         `${tag}: the delta updated ${delta.result.users.updated} users, expected ≥ ${count}`,
@@ -217,7 +234,11 @@ async function seedOpenLdap(
     );
   }
   for (let g = 0; g * groupSize < size; g++) {
-    lines.push(`dn: cn=sync-group-${pad(g, 4)},${ou}`, 'objectClass: groupOfNames', `cn: sync-group-${pad(g, 4)}`);
+    lines.push(
+      `dn: cn=sync-group-${pad(g, 4)},${ou}`,
+      'objectClass: groupOfNames',
+      `cn: sync-group-${pad(g, 4)}`,
+    );
     for (let i = g * groupSize; i < Math.min(size, (g + 1) * groupSize); i++) {
       lines.push(`member: uid=sync${pad(i, 6)},${ou}`);
     }
@@ -226,12 +247,21 @@ async function seedOpenLdap(
   const file = join(root, 'sync.ldif');
   await writeFile(file, lines.join('\n'));
   const begin = performance.now();
-  await runCommand('slapadd', ['-q', '-n', '1', '-F', join(directory.instanceDir, 'slapd.d'), '-l', file]);
+  await runCommand('slapadd', [
+    '-q',
+    '-n',
+    '1',
+    '-F',
+    join(directory.instanceDir, 'slapd.d'),
+    '-l',
+    file,
+  ]);
   return {
     method: 'slapadd',
     ms: performance.now() - begin,
     firstChunkPerSecond: null,
     lastChunkPerSecond: null,
+    estimated100kSeconds: null,
   };
 }
 
@@ -271,9 +301,13 @@ async function seedSamba(
       members.push(`member: ${userDn(i)}`);
     }
     objects.push(
-      [`dn: CN=${name},${ou}`, 'objectClass: group', `sAMAccountName: ${name}`, ...members, ''].join(
-        '\n',
-      ),
+      [
+        `dn: CN=${name},${ou}`,
+        'objectClass: group',
+        `sAMAccountName: ${name}`,
+        ...members,
+        '',
+      ].join('\n'),
     );
   }
   const file = join(root, 'sync-chunk.ldif');
@@ -298,7 +332,31 @@ async function seedSamba(
     ms: performance.now() - begin,
     firstChunkPerSecond: full[0] ?? rates[0] ?? null,
     lastChunkPerSecond: full.at(-1) ?? rates.at(-1) ?? null,
+    estimated100kSeconds:
+      size < 100_000
+        ? extrapolate(
+            full.map((r) => CHUNK / r),
+            100_000 / CHUNK,
+          )
+        : null,
   };
+}
+
+/** Least-squares line through (k, seconds of run k), summed over `runs` runs; null if too few. */
+function extrapolate(seconds: readonly number[], runs: number): number | null {
+  const n = seconds.length;
+  if (n < 3) return null;
+  const meanK = (n - 1) / 2;
+  const meanT = seconds.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  seconds.forEach((t, k) => {
+    num += (k - meanK) * (t - meanT);
+    den += (k - meanK) ** 2;
+  });
+  const slope = num / den;
+  const intercept = meanT - slope * meanK;
+  return runs * intercept + (slope * runs * (runs - 1)) / 2;
 }
 
 function runCommand(command: string, args: readonly string[]): Promise<void> {
@@ -320,13 +378,22 @@ function runCommand(command: string, args: readonly string[]): Promise<void> {
 // The delta's changes
 
 /** Gives `count` users spread over the directory a new telephoneNumber; wall time in ms. */
-async function modifyUsers(directory: BenchDirectory, size: number, count: number): Promise<number> {
+async function modifyUsers(
+  directory: BenchDirectory,
+  size: number,
+  count: number,
+): Promise<number> {
   const ad = directory.name === 'samba';
   const ou = ad ? `OU=Sync,${directory.scopeDn}` : `ou=sync,${directory.scopeDn}`;
   const concurrency = ad ? 4 : 8;
   const clients = await Promise.all(
     Array.from({ length: concurrency }, () =>
-      boundClient(directory.ldapsUrl, directory.caFile, directory.admin.dn, directory.admin.password),
+      boundClient(
+        directory.ldapsUrl,
+        directory.caFile,
+        directory.admin.dn,
+        directory.admin.password,
+      ),
     ),
   );
   let done = 0;
@@ -442,6 +509,10 @@ export function seedNotes(rows: readonly SyncRow[]): string[] {
       r.seed.firstChunkPerSecond === null || r.seed.lastChunkPerSecond === null
         ? ''
         : `; ${int(CHUNK)}-object ldbadd runs went from ${int(r.seed.firstChunkPerSecond)}/s to ${int(r.seed.lastChunkPerSecond)}/s`;
-    return `${r.directory} ${int(r.users)}: ${r.label}; ${r.seed.method} ${int(r.users + r.groups)} objects in ${seconds(r.seed.ms)} s (${rate}/s)${chunks}`;
+    const estimate =
+      r.seed.estimated100kSeconds === null
+        ? ''
+        : `; at that slowdown 100,000 users would take ≈ ${int(r.seed.estimated100kSeconds / 60)} min (estimate, not run)`;
+    return `${r.directory} ${int(r.users)}: ${r.label}; ${r.seed.method} ${int(r.users + r.groups)} objects in ${seconds(r.seed.ms)} s (${rate}/s)${chunks}${estimate}`;
   });
 }

@@ -23,8 +23,7 @@ export async function boundClient(
 }
 
 /** AD's unicodePwd value: the password in double quotes, UTF-16LE. */
-export const unicodePwd = (password: string): Buffer =>
-  Buffer.from(`"${password}"`, 'utf16le');
+export const unicodePwd = (password: string): Buffer => Buffer.from(`"${password}"`, 'utf16le');
 
 export const PASSWORD_MODIFY_OID = '1.3.6.1.4.1.4203.1.11.1';
 

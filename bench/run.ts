@@ -7,6 +7,7 @@
  *   npm run bench -- --stores sqlite --flows 100 --seconds 10
  *   npm run bench -- --only writeback --directories openldap
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { OWASP_ARGON2ID } from '../src/adapters/crypto/argon2-hasher.js';
 import { measureArgon2 } from './argon2.js';
@@ -212,10 +213,14 @@ async function main(): Promise<number> {
     }
   }
   if (o.writeback) {
+    const loadBefore = loadavg()[0] ?? Number.NaN;
     const result = await runWritebackBench(o.writebackOptions);
+    const loadAfter = loadavg()[0] ?? Number.NaN;
     const targets = o.writebackOptions.targets;
     out();
-    out('Password writeback through the whole stack vs raw ldapts password writes (the physical limit)');
+    out(
+      'Password writeback through the whole stack vs raw ldapts password writes (the physical limit)',
+    );
     out(
       '   ours = complete flows over HTTP (start → TOTP gate → new password): server process ' +
         '(createServerRuntime, SQLite) → one `sspr agent` process over its WebSocket → directory',
@@ -234,10 +239,16 @@ async function main(): Promise<number> {
       );
     }
     out('   latencies in ms, measured by the client; ours/raw = flows/s ÷ raw writes/s');
+    out(
+      `   1-minute load average before / after: ${fixed(loadBefore, 2)} / ${fixed(loadAfter, 2)} ` +
+        '(anything else running on this machine counts)',
+    );
     out();
     out(renderWritebackTable(result));
     out();
-    out('   CPU per operation in the measured phases (server and agent: their process; directory: all');
+    out(
+      '   CPU per operation in the measured phases (server and agent: their process; directory: all',
+    );
     out('   processes of the daemon), and the latency of the two steps before the write');
     out();
     out(renderWritebackCpuTable(result));
@@ -250,10 +261,14 @@ async function main(): Promise<number> {
   }
 
   if (o.sync) {
+    const loadBefore = loadavg()[0] ?? Number.NaN;
     const rows = await runSyncBench(o.syncOptions);
+    const loadAfter = loadavg()[0] ?? Number.NaN;
     const s = o.syncOptions;
     out();
-    out('Directory sync: directory → `sspr agent` process → WebSocket → server process (SQLite store)');
+    out(
+      'Directory sync: directory → `sspr agent` process → WebSocket → server process (SQLite store)',
+    );
     out(
       `   a fresh directory per row, seeded offline; one group per ${s.groupSize} users; ` +
         'objects/s = users + groups stored / wall time of agentLink.sync on the server',
@@ -270,6 +285,10 @@ async function main(): Promise<number> {
     out(
       '   peak RSS sampled every 25 ms during the run (in brackets: after start, before the first sync); ' +
         'both processes run TypeScript through tsx',
+    );
+    out(
+      `   1-minute load average before / after: ${fixed(loadBefore, 2)} / ${fixed(loadAfter, 2)} ` +
+        '(anything else running on this machine counts)',
     );
     out();
     out('Initial (full) sync');

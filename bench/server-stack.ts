@@ -35,7 +35,11 @@ export interface Stack {
   readonly timingFloorMs: number;
   readonly serverPid: number;
   readonly agentPid: number;
-  call<O extends Op>(op: O, args: Requests[O]['request'], timeoutMs?: number): Promise<Requests[O]['reply']>;
+  call<O extends Op>(
+    op: O,
+    args: Requests[O]['request'],
+    timeoutMs?: number,
+  ): Promise<Requests[O]['reply']>;
   /** Stops the agent, then the server: how many mails the server sent (expected: none). */
   stop(): Promise<{ mailsSent: number }>;
   /** The end of the agent's output (for failure reports). */
@@ -49,10 +53,15 @@ const delay = (millis: number): Promise<void> =>
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
 }
 
-const alive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
+const alive = (child: ChildProcess): boolean =>
+  child.exitCode === null && child.signalCode === null;
 
 async function end(child: ChildProcess, graceMs: number): Promise<void> {
   if (!alive(child)) return;
@@ -191,17 +200,23 @@ export async function startStack(options: {
     );
     const out = openSync(agentLogFile, 'a');
     try {
-      agent = spawn(process.execPath, ['--import', TSX_LOADER, CLI, 'agent', '--config', configFile], {
-        cwd: agentDir,
-        env: cleanEnv(),
-        stdio: ['ignore', out, out],
-      });
+      agent = spawn(
+        process.execPath,
+        ['--import', TSX_LOADER, CLI, 'agent', '--config', configFile],
+        {
+          cwd: agentDir,
+          env: cleanEnv(),
+          stdio: ['ignore', out, out],
+        },
+      );
     } finally {
       closeSync(out);
     }
     const spawned = agent;
     const agentDied = exited(spawned).then(() => {
-      throw new Error(`the agent exited (${String(spawned.exitCode ?? spawned.signalCode)}):\n${agentLog()}`);
+      throw new Error(
+        `the agent exited (${String(spawned.exitCode ?? spawned.signalCode)}):\n${agentLog()}`,
+      );
     });
     agentDied.catch(() => undefined); // handled here; the race below still sees it
     await Promise.race([call('waitForAgent', { timeoutMs: 60_000 }, 70_000), agentDied]);

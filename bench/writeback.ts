@@ -19,7 +19,11 @@ import { Attribute, Change, type Client } from 'ldapts';
 import { createNodeRandom } from '../src/adapters/crypto/node-random.js';
 import { generateTotpSecret, totpCodeAt } from '../src/domain/methods/totp.js';
 import { cleanupScope } from './cleanup.js';
-import { startBenchDirectory, type BenchDirectory, type DirectoryName } from './directory-servers.js';
+import {
+  startBenchDirectory,
+  type BenchDirectory,
+  type DirectoryName,
+} from './directory-servers.js';
 import { createJsonClient, type JsonClient, type JsonResponse } from './http-client.js';
 import {
   PASSWORD_MODIFY_OID,
@@ -30,7 +34,7 @@ import {
 } from './ldap-client.js';
 import { cpuMsOf, groupCpuMeter } from './proc.js';
 import { fixed, int, ms, progress, renderTable } from './report.js';
-import { startStack, type Stack } from './server-stack.js';
+import { startStack } from './server-stack.js';
 import { percentile } from './stats.js';
 import { runWorkers, ticker } from './workers.js';
 
@@ -130,7 +134,11 @@ async function benchOne(
     cleanup.add(`${name} server`, () => directory.stop());
 
     progress(`writeback ${name}: creating ${target.users} bench users over LDAP as the admin`);
-    const created = await createBenchUsers(directory, target.users, Math.min(target.concurrency, 8));
+    const created = await createBenchUsers(
+      directory,
+      target.users,
+      Math.min(target.concurrency, 8),
+    );
 
     progress(`writeback ${name}: starting the server and an agent (own processes)`);
     const stack = await startStack({
@@ -161,7 +169,8 @@ async function benchOne(
       const warmUsers = created.users.slice(0, warm);
       progress(`writeback ${name}: ours, warm-up ${warmUsers.length} flows`);
       const warmRun = await driveFlows(client, warmUsers, 0, target.concurrency, Infinity);
-      for (const f of warmRun.failures) failures.push({ ...f, directory: name, phase: 'ours warm-up' });
+      for (const f of warmRun.failures)
+        failures.push({ ...f, directory: name, phase: 'ours warm-up' });
 
       const measured = created.users.slice(warm);
       progress(
@@ -169,7 +178,13 @@ async function benchOne(
       );
       const cpuBefore = { server: cpuMsOf([stack.serverPid]), agent: cpuMsOf([stack.agentPid]) };
       const directoryCpu = groupCpuMeter(daemonPid);
-      const run = await driveFlows(client, measured, warm, target.concurrency, target.seconds * 1000);
+      const run = await driveFlows(
+        client,
+        measured,
+        warm,
+        target.concurrency,
+        target.seconds * 1000,
+      );
       const directoryCpuMs = directoryCpu.stop();
       for (const f of run.failures) failures.push({ ...f, directory: name, phase: 'ours' });
       ours = {
@@ -223,7 +238,12 @@ async function createBenchUsers(
   });
   const clients = await Promise.all(
     Array.from({ length: concurrency }, () =>
-      boundClient(directory.ldapsUrl, directory.caFile, directory.admin.dn, directory.admin.password),
+      boundClient(
+        directory.ldapsUrl,
+        directory.caFile,
+        directory.admin.dn,
+        directory.admin.password,
+      ),
     ),
   );
   try {
@@ -231,7 +251,9 @@ async function createBenchUsers(
     if (first === undefined) throw new Error('no LDAP client');
     await first.add(
       ou,
-      ad ? { objectClass: 'organizationalUnit' } : { objectClass: 'organizationalUnit', ou: 'bench' },
+      ad
+        ? { objectClass: 'organizationalUnit' }
+        : { objectClass: 'organizationalUnit', ou: 'bench' },
     );
     const begin = performance.now();
     await runWorkers({
@@ -242,11 +264,9 @@ async function createBenchUsers(
         const account = `bench${String(i).padStart(5, '0')}`;
         const user = users[i];
         if (user === undefined) return;
-        const common = {
-          givenName: 'Bench',
-          sn: `User${i}`,
-          displayName: `Bench User ${i}`,
-        };
+        // One name for all: AD-style complexity refuses a password containing a part of the
+        // full name (3+ characters), and the new passwords carry the user's number.
+        const common = { givenName: 'Load', sn: 'Tester', displayName: 'Load Tester' };
         await client.add(
           user.dn,
           ad
@@ -258,7 +278,7 @@ async function createBenchUsers(
                 userAccountControl: '544',
                 ...common,
               }
-            : { objectClass: 'inetOrgPerson', uid: account, cn: `Bench User ${i}`, ...common },
+            : { objectClass: 'inetOrgPerson', uid: account, cn: account, ...common },
         );
       },
     });
@@ -408,7 +428,10 @@ async function rawWrites(
         user.dn,
         new Change({
           operation: 'replace',
-          modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(rawPassword(index))] }),
+          modification: new Attribute({
+            type: 'unicodePwd',
+            values: [unicodePwd(rawPassword(index))],
+          }),
         }),
       );
     } else {

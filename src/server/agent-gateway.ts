@@ -933,7 +933,15 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     };
   }
 
+  function disconnectAgent(agentId: string): boolean {
+    const conn = agents.get(agentId);
+    if (conn === undefined) return false;
+    conn.socket.terminate();
+    return true;
+  }
+
   const link: AgentLink = {
+    disconnect: disconnectAgent,
     async status(): Promise<WritebackStatus> {
       const records = (await store.agents.list()).filter((r) => r.revokedAt === null);
       const statuses = records.map(agentStatus);
@@ -1002,12 +1010,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
       server.on('upgrade', listener);
     },
 
-    disconnect(agentId) {
-      const conn = agents.get(agentId);
-      if (conn === undefined) return false;
-      conn.socket.terminate();
-      return true;
-    },
+    disconnect: disconnectAgent,
 
     async close() {
       if (closing) return;

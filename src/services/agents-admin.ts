@@ -153,3 +153,23 @@ export async function requestSync(
     throw error;
   }
 }
+
+/** Revokes an agent (its hello is refused from now on) and closes its connection. Audited. */
+export async function revokeAgent(
+  deps: AgentsAdminDeps & Pick<ServiceDeps, 'clock' | 'random'>,
+  ctx: RequestContext,
+  actor: Actor,
+  agentId: string,
+): Promise<void> {
+  const agent = await deps.store.agents.findById(agentId);
+  if (agent === null) fail('RESOURCE_NOT_FOUND');
+  await deps.store.agents.revoke(agentId, deps.clock.now().toISOString());
+  const wasConnected = deps.agentLink?.disconnect(agentId) ?? false;
+  await audit(deps, deps.store, ctx, {
+    activity: 'Revoke agent',
+    result: 'success',
+    actorId: actor.id,
+    actorUpn: actor.upn,
+    details: { agentId, name: agent.name, wasConnected },
+  });
+}

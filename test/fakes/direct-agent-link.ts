@@ -53,6 +53,7 @@ export function createDirectAgentLink(directory: Directory): AgentLink & { conne
       ready();
       return directory.readPasswordPolicy(dn);
     },
+    disconnect: () => false,
     sync: () => {
       ready();
       return Promise.resolve(syncSummary());

@@ -16,6 +16,8 @@ export interface FakeAgentLink extends AgentLink {
   current: WritebackStatus;
   /** Every sync() call's options, in order. */
   readonly syncCalls: { full: boolean }[];
+  /** Agent ids passed to disconnect(), in order. */
+  readonly disconnected: string[];
   /** What sync() does. */
   onSync: (options: { full: boolean }) => Promise<SyncSummary>;
 }
@@ -66,6 +68,11 @@ export function createFakeAgentLink(
     syncCalls: [],
     onSync: options.onSync ?? fail,
     status: () => Promise.resolve(link.current),
+    disconnected: [] as string[],
+    disconnect(agentId: string) {
+      link.disconnected.push(agentId);
+      return link.current.agents.some((a) => a.agentId === agentId && a.connected);
+    },
     sync: (syncOptions) => {
       link.syncCalls.push({ full: syncOptions.full });
       return link.onSync(syncOptions);

@@ -90,6 +90,8 @@ export interface AgentLink {
   verifyPassword(dn: string, password: string): Promise<void>;
   readAccountState(dn: string): Promise<AccountState>;
   readPasswordPolicy(dn: string): Promise<DirectoryPasswordPolicy>;
+  /** Closes an agent's connection now (after its revocation); false when it was not connected. */
+  disconnect(agentId: string): boolean;
   /** Asks an agent for a sync now and resolves when it is applied to the store. */
   sync(options: { full: boolean }): Promise<SyncSummary>;
 }

@@ -18,7 +18,7 @@ import {
   removeGroupMember,
 } from '../../services/admin-service.js';
 import { getPolicy, updatePolicy, type Actor } from '../../services/policy-service.js';
-import { getAgentsOverview, requestSync } from '../../services/agents-admin.js';
+import { getAgentsOverview, requestSync, revokeAgent } from '../../services/agents-admin.js';
 import { ssprPolicySchema } from '../../domain/model/sspr-policy.js';
 import { idParams, limits, passwordSchema } from './schemas.js';
 import { readSessionToken } from './session-cookie.js';
@@ -381,6 +381,23 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
       async (request) => {
         await principal(request);
         return getAgentsOverview({ store: s.store, agentLink: s.agentLink });
+      },
+    );
+
+    app.delete(
+      '/admin/agents/:id',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Revoke an agent: its key is refused from now on and its connection is closed',
+          params: idParams,
+        },
+      },
+      async (request, reply) => {
+        const p = await principal(request, 'sync');
+        await revokeAgent(s, contextOf(request), p.actor, request.params.id);
+        return reply.code(204).send();
       },
     );
 

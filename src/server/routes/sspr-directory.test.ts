@@ -289,3 +289,28 @@ describe('admin warnings about the directory policy', () => {
     );
   });
 });
+
+describe('DELETE /admin/agents/{id}', () => {
+  it('revokes a registered agent (204), 404 for an unknown one, and needs a token or admin role', async () => {
+    const agent = await t.store.agents.create(
+      {
+        id: 'agent-x',
+        name: 'dc1',
+        signingPublicKey: 'pem',
+        encryptionPublicKey: 'pem',
+        version: '1',
+      },
+      t.clock.now().toISOString(),
+    );
+    expect(errorCode(await t.request('DELETE', `/api/v1/admin/agents/${agent.id}`))).toBe(
+      'SSPR_2006',
+    );
+    const res = await t.request('DELETE', `/api/v1/admin/agents/${agent.id}`, {
+      token: t.adminToken,
+    });
+    expect(res.statusCode).toBe(204);
+    expect((await t.store.agents.findById(agent.id))?.revokedAt).not.toBeNull();
+    const unknown = await t.request('DELETE', '/api/v1/admin/agents/nope', { token: t.adminToken });
+    expect(errorCode(unknown)).toBe('SSPR_1010');
+  });
+});
