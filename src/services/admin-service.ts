@@ -100,6 +100,14 @@ export interface UserView {
   readonly roles: readonly AdminRole[];
   readonly createdAt: string;
   readonly passwordChangedAt: string | null;
+  /** Directory users: where the account lives and its state at the last sync; null for cloud users. */
+  readonly directory: {
+    readonly dn: string | null;
+    readonly accountName: string | null;
+    readonly externalId: string | null;
+    readonly lastSyncedAt: string | null;
+    readonly state: User['directoryState'];
+  } | null;
 }
 
 async function view(deps: ServiceDeps, user: User): Promise<UserView> {
@@ -117,6 +125,16 @@ async function view(deps: ServiceDeps, user: User): Promise<UserView> {
     roles: await deps.store.users.rolesOf(user.id),
     createdAt: user.createdAt,
     passwordChangedAt: user.passwordChangedAt,
+    directory:
+      user.source === 'directory'
+        ? {
+            dn: user.directoryDn,
+            accountName: user.accountName,
+            externalId: user.externalId,
+            lastSyncedAt: user.lastSyncedAt,
+            state: user.directoryState,
+          }
+        : null,
   };
 }
 

@@ -172,8 +172,10 @@ export function directoryContract(
           `${name})(objectClass=*`,
           `*)(|(objectClass=*)`,
           `${name}\\2a`,
-          // Not `${name}\0`: OpenLDAP finds nobody, but Samba cuts the value at the NUL (sent
-          // escaped as \00) and finds the user, the same account as `${name}` would.
+          // Control characters are refused before the directory sees them (Samba would cut a
+          // value at a NUL and match the prefix).
+          `${name}\0`,
+          `${name}\n`,
         ];
         for (const value of hostile) {
           for (const by of ['upn', 'accountName'] as const) {

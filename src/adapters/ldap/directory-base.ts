@@ -207,7 +207,10 @@ export abstract class LdapDirectoryBase implements Directory {
     readonly by: UserLookup;
     readonly value: string;
   }): Promise<DirectoryUser | null> {
-    if (query.value.trim() === '') return null;
+    // Control characters never occur in a user name; Samba would cut a value at a NUL byte and
+    // match the prefix, so such values are refused before they reach the directory.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    if (query.value.trim() === '' || /[\u0000-\u001f\u007f]/.test(query.value)) return null;
     const filter = this.usersFilter(userLookupFilter(this.preset, query, this.baseDn));
     const found = new Map<string, Entry>();
     for (const base of this.scopeBases) {

@@ -314,3 +314,19 @@ describe('DELETE /admin/agents/{id}', () => {
     expect(errorCode(unknown)).toBe('SSPR_1010');
   });
 });
+
+describe('GET /admin/users/{id} for a directory user', () => {
+  it('shows where the account lives and that it can reset', async () => {
+    await withTotp();
+    const res = await t.request('GET', `/api/v1/admin/users/${UPN}`, { token: t.adminToken });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<{
+      source: string;
+      directory: { dn: string; accountName: string; externalId: string } | null;
+      sspr: { capable: boolean };
+    }>();
+    expect(body.source).toBe('directory');
+    expect(body.directory).toMatchObject({ dn: DN, accountName: 'dana', externalId: 'guid-dana' });
+    expect(body.sspr.capable).toBe(true);
+  });
+});
