@@ -107,6 +107,7 @@ const API = '/api/v1/sspr/flows';
 /** New passwords: unique per user and per path, accepted by the cloud rules and both directories. */
 const flowPassword = (i: number): string => `Harbor-Kite-${String(i).padStart(5, '0')}!`;
 const rawPassword = (i: number): string => `Raw-Ledger-${String(i).padStart(5, '0')}#q`;
+const initialPassword = (i: number): string => `First-Meadow-${String(i).padStart(5, '0')}%z`;
 
 export async function runWritebackBench(options: WritebackOptions): Promise<WritebackResult> {
   const rows: WritebackRow[] = [];
@@ -267,18 +268,29 @@ async function createBenchUsers(
         // One name for all: AD-style complexity refuses a password containing a part of the
         // full name (3+ characters), and the new passwords carry the user's number.
         const common = { givenName: 'Load', sn: 'Tester', displayName: 'Load Tester' };
+        // With a password, like someone who forgot theirs: both measured writes then replace an
+        // existing password (Samba spends measurably less CPU on a first password).
+        const initial = initialPassword(i);
         await client.add(
           user.dn,
           ad
-            ? {
-                objectClass: 'user',
-                sAMAccountName: account,
-                userPrincipalName: user.upn,
-                // Enabled, no password yet (PASSWD_NOTREQD): the benchmark sets the first one.
-                userAccountControl: '544',
+            ? [
+                new Attribute({ type: 'objectClass', values: ['user'] }),
+                new Attribute({ type: 'sAMAccountName', values: [account] }),
+                new Attribute({ type: 'userPrincipalName', values: [user.upn] }),
+                new Attribute({ type: 'unicodePwd', values: [unicodePwd(initial)] }),
+                new Attribute({ type: 'userAccountControl', values: ['512'] }), // enabled
+                ...Object.entries(common).map(
+                  ([type, value]) => new Attribute({ type, values: [value] }),
+                ),
+              ]
+            : {
+                objectClass: 'inetOrgPerson',
+                uid: account,
+                cn: account,
+                userPassword: initial,
                 ...common,
-              }
-            : { objectClass: 'inetOrgPerson', uid: account, cn: account, ...common },
+              },
         );
       },
     });
@@ -404,6 +416,21 @@ function describeBody(body: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // Raw: the password write alone, on pre-bound connections
 
+/**
+ * The raw phase cycles through the measured users (each write a new password) for
+ * `min(seconds, 10)` s or `RAW_ROUNDS` rounds: long enough for a steady rate even where one
+ * round takes a fraction of a second (OpenLDAP).
+ */
+const RAW_SECONDS = 10;
+const RAW_ROUNDS = 20;
+export const rawLimits = (
+  target: WritebackTarget,
+  users: number,
+): { writes: number; seconds: number } => ({
+  writes: users * RAW_ROUNDS,
+  seconds: Math.min(target.seconds, RAW_SECONDS),
+});
+
 async function rawWrites(
   directory: BenchDirectory,
   users: readonly BenchUser[],
@@ -438,9 +465,11 @@ async function rawWrites(
       await client.exop(PASSWORD_MODIFY_OID, passwordModifyValue(user.dn, rawPassword(index)));
     }
   };
+  /** Writes `maxTasks` passwords, cycling through `list` (a new password each time). */
   const runPhase = async (
     list: readonly BenchUser[],
     offset: number,
+    maxTasks: number,
     maxMs: number,
     phase: 'raw warm-up' | 'raw',
   ) => {
@@ -452,10 +481,10 @@ async function rawWrites(
     try {
       const { elapsedMs } = await runWorkers({
         workers: clients,
-        maxTasks: list.length,
+        maxTasks,
         maxMs,
         task: async (client, index) => {
-          const user = list[index];
+          const user = list[index % list.length];
           if (user === undefined) return;
           const begin = performance.now();
           try {
@@ -481,13 +510,14 @@ async function rawWrites(
   };
   try {
     progress(`writeback ${name}: raw, warm-up ${warm} writes`);
-    await runPhase(users.slice(0, warm), 0, Infinity, 'raw warm-up');
+    await runPhase(users.slice(0, warm), 0, warm, Infinity, 'raw warm-up');
     const measured = users.slice(warm);
+    const limits = rawLimits(target, measured.length);
     progress(
-      `writeback ${name}: raw, up to ${measured.length} writes or ${target.seconds} s, concurrency ${target.concurrency}`,
+      `writeback ${name}: raw, up to ${limits.writes} writes or ${limits.seconds} s, concurrency ${target.concurrency}`,
     );
     const directoryCpu = groupCpuMeter(await directory.pid());
-    const run = await runPhase(measured, warm, target.seconds * 1000, 'raw');
+    const run = await runPhase(measured, warm, limits.writes, limits.seconds * 1000, 'raw');
     return {
       completed: run.writeMs.length,
       failed: run.failed,

@@ -225,6 +225,9 @@ function configLdif({ dir, tlsFiles }) {
     'olcDbIndex: uid,mail,cn eq',
     'olcDbIndex: member eq',
     'olcDbIndex: entryCSN,entryUUID eq',
+    'olcDbIndex: modifyTimestamp eq',
+    // As docs/agent.md asks of a production slapd: the agent pages through every user in scope.
+    `olcLimits: dn.exact="${SERVICE.dn}" size.prtotal=unlimited size.soft=unlimited size.hard=unlimited`,
     ...access.map((rule, i) => `olcAccess: {${i}}${rule}`),
     '',
     'dn: olcOverlay={0}ppolicy,olcDatabase={1}mdb,cn=config',

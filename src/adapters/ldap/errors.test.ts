@@ -5,6 +5,7 @@ import {
   NoSuchObjectError,
   OperationsError,
   StrongAuthRequiredError,
+  SizeLimitExceededError,
   TimeLimitExceededError,
   UnavailableCriticalExtensionError,
   UnknownStatusCodeError,
@@ -173,6 +174,9 @@ describe('Samba / Active Directory (§2.5)', () => {
       expect(result.details['directoryText']).toBe(directoryText(error));
     }
     expect(mapped(new TimeLimitExceededError(''), 'search').name).toBe('DIRECTORY_TIMEOUT');
+    const limited = mapped(new SizeLimitExceededError(''), 'search');
+    expect(limited.name).toBe('DIRECTORY_ERROR');
+    expect(String(limited.details['reason'])).toContain('size.prtotal=unlimited');
   });
 });
 

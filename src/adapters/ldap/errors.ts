@@ -274,6 +274,12 @@ export function mapLdapError(error: unknown, context: MapContext): SsprError {
     }
     case 32:
       return make('DIRECTORY_USER_NOT_FOUND');
+    case 4:
+      // sizeLimitExceeded: slapd's default limit (500) also caps paged searches.
+      return make('DIRECTORY_ERROR', {
+        reason:
+          'the directory\'s size limit stopped the search; let the service account page through all users (OpenLDAP: olcLimits: dn.exact="<bindDn>" size.prtotal=unlimited)',
+      });
     case 3:
       return new SsprError('DIRECTORY_TIMEOUT', { details, cause: error });
     case 51:
