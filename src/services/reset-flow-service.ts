@@ -46,7 +46,11 @@ import {
   rememberPassword,
   withRule,
 } from './directory-password.js';
-import { describePolicy, type PolicyRuleDescription } from '../domain/policy/password-rules.js';
+import {
+  describePolicy,
+  type EffectivePasswordPolicy,
+  type PolicyRuleDescription,
+} from '../domain/policy/password-rules.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, pseudonymBits, throttleSubject } from './subjects.js';
 import { withTimingFloor } from './timing.js';
@@ -687,12 +691,11 @@ export async function resetPassword(
       ...auditBase(flow, user),
     });
   };
+  let effective: EffectivePasswordPolicy = effectivePolicyFor(user);
   try {
     // The effective policy (cloud + the directory's, read live) is enforced here, before anything
     // is written, so a directory that skips rules on an administrative reset still gets them.
-    const effective = fromDirectory
-      ? await effectivePolicyOf(deps, user)
-      : effectivePolicyFor(user);
+    if (fromDirectory) effective = await effectivePolicyOf(deps, user);
     if (fromDirectory) {
       const state = await agentLinkOf(deps).readAccountState(dnOf(user));
       assertWritable(state);
@@ -728,8 +731,7 @@ export async function resetPassword(
       throw withRule(error);
     }
     done = advance(claimed, { type: 'password_reset' }, deps.clock.now());
-    const effective = await effectivePolicyOf(deps, user).catch(() => null);
-    await rememberPassword(deps, user, newPassword, effective?.historyCount ?? 0);
+    await rememberPassword(deps, user, newPassword, effective.historyCount ?? 0);
     await deps.store.transaction(async (tx) => {
       await saveFlow(deps, tx, done);
       const revoked = await tx.sessions.deleteByUser(user.id);
