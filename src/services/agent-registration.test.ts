@@ -71,6 +71,10 @@ describe('agent registration service', () => {
       'AGENT_REGISTRATION_INVALID',
     );
     expect(await store.agents.list()).toHaveLength(1);
+    const audited = await store.audit.query({ activity: 'Register agent', limit: 10 });
+    expect(audited.items.map((e) => e.details)).toEqual([
+      { agentId, name: 'dc1-agent', version: '1.2.3' },
+    ]);
   });
 
   it('refuses an expired, unknown or malformed token the same way', async () => {

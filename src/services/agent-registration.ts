@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SsprError, fail } from '../domain/errors/sspr-error.js';
 import { EnvelopeError, parsePublicKey } from '../protocol/envelope.js';
 import type { RegistrationRequest } from '../protocol/messages.js';
+import { audit } from './audit-log.js';
 import type { ServiceDeps } from './deps.js';
 
 /** Every agent registration token starts with this (recognisable in a leak scanner). */
@@ -81,6 +82,21 @@ export async function registerAgent(
         encryptionPublicKey: request.encryptionPublicKey,
       },
       now,
+    );
+    await audit(
+      deps,
+      tx,
+      {
+        correlationId: agentId,
+        ip: null,
+        userAgent: `sspr agent ${request.version}`.slice(0, 512),
+      },
+      {
+        activity: 'Register agent',
+        result: 'success',
+        actorUpn: `agent:${agentId}`,
+        details: { agentId, name: request.name, version: request.version },
+      },
     );
   });
   return { agentId };

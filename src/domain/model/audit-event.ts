@@ -14,6 +14,7 @@ export const auditActivities = [
   'Create admin token',
   'Sign-in activity',
   'Directory synchronization',
+  'Register agent',
   'Revoke agent',
 ] as const;
 export type AuditActivity = (typeof auditActivities)[number];
