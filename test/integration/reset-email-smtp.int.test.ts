@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createServerRuntime, type ServerRuntime } from '../../src/main/server-runtime.js';
 import { createAdminToken } from '../../src/services/admin-service.js';
 import { parseMessage, startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink.js';
+import { closedPort } from '../support/net.js';
 
 const FROM = 'sspr@contoso.test';
 const UPN = 'megan.bowen@contoso.test';
@@ -62,13 +63,14 @@ function request(
   runtime: ServerRuntime,
   method: 'GET' | 'POST' | 'PATCH',
   url: string,
-  options: { body?: unknown; token?: string } = {},
+  options: { body?: unknown; cookie?: string; token?: string } = {},
 ): Promise<LightMyRequestResponse> {
   return runtime.app.inject({
     method,
     url,
     headers: {
       ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.cookie === undefined ? {} : { cookie: `sspr_session=${options.cookie}` }),
       ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
     },
     ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
@@ -105,23 +107,27 @@ async function startEmailFlow(runtime: ServerRuntime): Promise<FlowBody> {
   return flow;
 }
 
+/** The server mailing to 127.0.0.1:`port`, a user with an email, and that user's flow started. */
+async function startWithEmailFlow(
+  port: number,
+): Promise<{ runtime: ServerRuntime; token: string; flow: FlowBody }> {
+  const { runtime, token } = await startRuntime(port);
+  await userWithEmail(runtime, token);
+  const flow = await startEmailFlow(runtime);
+  return { runtime, token, flow };
+}
+
+/** Asks the server to mail the flow's email code. */
+function challengeEmail(runtime: ServerRuntime, flowId: string): Promise<LightMyRequestResponse> {
+  return request(runtime, 'POST', `/api/v1/sspr/flows/${flowId}/challenge`, {
+    body: { method: 'email' },
+  });
+}
+
 function codeIn(text: string): string {
   const code = /\b(\d{8})\b/.exec(text)?.[1];
   if (code === undefined) throw new Error(`no 8-digit code in the mail:\n${text}`);
   return code;
-}
-
-/** A loopback port nothing listens on (bound once by the OS, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return port;
 }
 
 /** An SMTP relay that reads every message in full and then refuses it (554 after DATA). */
@@ -171,18 +177,9 @@ describe('self-service reset with the code mailed over SMTP', () => {
   });
 
   it('mails the code, accepts it, resets, notifies the user; the new password signs in', async () => {
-    const { runtime, token } = await startRuntime(sink.port);
-    await userWithEmail(runtime, token);
-    const flow = await startEmailFlow(runtime);
+    const { runtime, flow } = await startWithEmailFlow(sink.port);
 
-    const challenge = await request(
-      runtime,
-      'POST',
-      `/api/v1/sspr/flows/${flow.flowId}/challenge`,
-      {
-        body: { method: 'email' },
-      },
-    );
+    const challenge = await challengeEmail(runtime, flow.flowId);
     expect(challenge.statusCode, challenge.body).toBe(200);
     const mail = await sink.waitFor((m) => m.to.includes(ADDRESS) && /\b\d{8}\b/.test(m.text));
     expect(mail.from).toBe(FROM);
@@ -234,18 +231,9 @@ describe('self-service reset with the code mailed over SMTP', () => {
 
 describe('SMTP delivery failure', () => {
   it('answers like a success when the relay cannot be reached (no enumeration), leaving no usable code', async () => {
-    const { runtime, token } = await startRuntime(await closedPort());
-    await userWithEmail(runtime, token);
-    const flow = await startEmailFlow(runtime);
+    const { runtime, token, flow } = await startWithEmailFlow(await closedPort());
 
-    const challenge = await request(
-      runtime,
-      'POST',
-      `/api/v1/sspr/flows/${flow.flowId}/challenge`,
-      {
-        body: { method: 'email' },
-      },
-    );
+    const challenge = await challengeEmail(runtime, flow.flowId);
     // An error here would tell a real account (mail attempted) from an unknown one (nothing sent).
     expect(challenge.statusCode, challenge.body).toBe(200);
     expect(await noUsableEmailCode(runtime, flow.flowId)).toBe(true);
@@ -260,18 +248,9 @@ describe('SMTP delivery failure', () => {
 
   it('does not honour a code whose mail the relay refused', async () => {
     const relay = await startRejectingRelay();
-    const { runtime, token } = await startRuntime(relay.port);
-    await userWithEmail(runtime, token);
-    const flow = await startEmailFlow(runtime);
+    const { runtime, flow } = await startWithEmailFlow(relay.port);
 
-    const challenge = await request(
-      runtime,
-      'POST',
-      `/api/v1/sspr/flows/${flow.flowId}/challenge`,
-      {
-        body: { method: 'email' },
-      },
-    );
+    const challenge = await challengeEmail(runtime, flow.flowId);
     expect(challenge.statusCode, challenge.body).toBe(200);
     // The relay saw the code before refusing the message; the delivery failed, so that code must
     // not open the flow.
@@ -290,28 +269,21 @@ describe('SMTP delivery failure for a signed-in user', () => {
     const relay = await startRejectingRelay();
     const { runtime, token } = await startRuntime(relay.port);
     await userWithEmail(runtime, token);
-    const signIn = await runtime.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/sign-in',
-      headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ userId: UPN, password: OLD_PASSWORD }),
+    const signIn = await request(runtime, 'POST', '/api/v1/auth/sign-in', {
+      body: { userId: UPN, password: OLD_PASSWORD },
     });
     expect(signIn.statusCode, signIn.body).toBe(200);
     const cookie = signIn.cookies.find((c) => c.name === 'sspr_session')?.value ?? '';
-    const start = await runtime.app.inject({
-      method: 'POST',
-      url: '/api/v1/me/methods/email',
-      headers: { 'content-type': 'application/json', cookie: `sspr_session=${cookie}` },
-      payload: JSON.stringify({ email: 'new-address@contoso.test' }),
+    const start = await request(runtime, 'POST', '/api/v1/me/methods/email', {
+      cookie,
+      body: { email: 'new-address@contoso.test' },
     });
     expect(start.statusCode, start.body).toBe(502);
     expect(errorCode(start)).toBe('SSPR_8001');
     const leaked = codeIn(parseMessage(relay.seen[0] ?? '').text);
-    const verify = await runtime.app.inject({
-      method: 'POST',
-      url: '/api/v1/me/methods/email/verify',
-      headers: { 'content-type': 'application/json', cookie: `sspr_session=${cookie}` },
-      payload: JSON.stringify({ code: leaked }),
+    const verify = await request(runtime, 'POST', '/api/v1/me/methods/email/verify', {
+      cookie,
+      body: { code: leaked },
     });
     expect(verify.statusCode, verify.body).toBeGreaterThanOrEqual(400);
     expect(errorCode(verify)).toBe('SSPR_3502');

@@ -14,54 +14,21 @@ import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeEntryUuid } from '../../src/adapters/ldap/presets.js';
 import { useOpenLdap, type OpenLdapFacts } from '../support/directories.js';
-import { startHybrid, type Hybrid } from '../support/hybrid.js';
+import {
+  hybridPool,
+  openLdapConnection,
+  sync,
+  userOn,
+  type AdminUserView,
+  type Hybrid,
+} from '../support/hybrid.js';
 
 const slapd = useOpenLdap({ isolated: true });
 let f: OpenLdapFacts;
 /** The rootDN over LDAPS: the "other admin" changing the directory between syncs. */
 let root: Client;
 let h: Hybrid;
-const hybrids: Hybrid[] = [];
-
-interface Summary {
-  full: boolean;
-  users: { added: number; updated: number; deleted: number };
-  groups: { added: number; updated: number; deleted: number };
-  error: { code: string; message: string } | null;
-  details: {
-    invalidContacts: number;
-    refusedDeletes: { users: number; groups: number } | null;
-  };
-}
-
-interface UserView {
-  id: string;
-  userPrincipalName: string;
-  source: string;
-  accountEnabled: boolean;
-  displayName: string;
-  email: string | null;
-  mobilePhone: string | null;
-  officePhone: string | null;
-}
-
-async function sync(
-  on: Hybrid,
-  body: { full?: boolean; allowDeletes?: boolean } = {},
-): Promise<Summary> {
-  const res = await on.request('POST', '/api/v1/admin/sync', { token: on.adminToken, body });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<Summary>();
-}
-
-async function userOn(on: Hybrid, upn: string): Promise<UserView | null> {
-  const res = await on.request('GET', `/api/v1/admin/users/${encodeURIComponent(upn)}`, {
-    token: on.adminToken,
-  });
-  if (res.statusCode === 404) return null;
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<UserView>();
-}
+const hybrids = hybridPool();
 
 async function startFlow(upn: string) {
   const res = await h.request('POST', '/api/v1/sspr/flows', { body: { userId: upn } });
@@ -109,21 +76,7 @@ async function entryUuid(dn: string): Promise<string> {
 }
 
 function hybridOn(serverEnv: Record<string, string> = {}): Promise<Hybrid> {
-  return startHybrid(
-    {
-      kind: 'openldap',
-      url: f.ldapsUrl,
-      bindDn: f.serviceDn,
-      bindPassword: f.servicePassword,
-      baseDn: f.baseDn,
-      scope: [f.ous.staff, f.ous.groups],
-      caFile: f.caFile,
-    },
-    { serverEnv },
-  ).then((started) => {
-    hybrids.push(started);
-    return started;
-  });
+  return hybrids.start(openLdapConnection(f), { serverEnv });
 }
 
 beforeAll(async () => {
@@ -135,7 +88,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const started of hybrids) await started.close();
+  await hybrids.closeAll();
   await root.unbind().catch(() => undefined);
 });
 
@@ -149,7 +102,9 @@ describe('directory sync from OpenLDAP through the agent', () => {
     expect(summary.details.invalidContacts).toBe(0);
 
     const res = await h.request('GET', '/api/v1/admin/users?limit=200', { token: h.adminToken });
-    const users = res.json<{ items: UserView[] }>().items.filter((u) => u.source === 'directory');
+    const users = res
+      .json<{ items: AdminUserView[] }>()
+      .items.filter((u) => u.source === 'directory');
     expect(users.map((u) => u.userPrincipalName).sort()).toEqual(
       (['alice', 'bob', 'carol', 'dave', 'erin'] as const).map((k) => f.users[k].mail).sort(),
     );

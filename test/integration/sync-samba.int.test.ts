@@ -12,7 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unicodePwd } from '../../src/adapters/ldap/active-directory.js';
 import { decodeObjectGuid } from '../../src/adapters/ldap/presets.js';
 import { useSamba, type SambaFacts } from '../support/directories.js';
-import { startHybrid, type Hybrid } from '../support/hybrid.js';
+import {
+  hybridPool,
+  sambaConnection,
+  sync,
+  userOn,
+  type AdminUserView,
+  type Hybrid,
+  type SyncSummary,
+} from '../support/hybrid.js';
 
 const samba = useSamba({ isolated: true });
 let f: SambaFacts;
@@ -20,54 +28,12 @@ let ca: string;
 /** Administrator over LDAPS: the "other admin" changing the directory between syncs. */
 let admin: Client;
 let h: Hybrid;
-const hybrids: Hybrid[] = [];
+const hybrids = hybridPool();
 
-interface Summary {
-  full: boolean;
-  users: { added: number; updated: number; deleted: number };
-  groups: { added: number; updated: number; deleted: number };
-  error: { code: string; message: string } | null;
-  details: {
-    invalidContacts: number;
-    refusedDeletes: { users: number; groups: number } | null;
-    guardOverriddenBy: string | null;
-  };
-}
-
-interface UserView {
-  id: string;
-  userPrincipalName: string;
-  source: string;
-  accountEnabled: boolean;
-  displayName: string;
-  email: string | null;
-  mobilePhone: string | null;
-  officePhone: string | null;
-}
-
-async function sync(
-  on: Hybrid,
-  body: { full?: boolean; allowDeletes?: boolean } = {},
-): Promise<Summary> {
-  const res = await on.request('POST', '/api/v1/admin/sync', { token: on.adminToken, body });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<Summary>();
-}
-
-/** The server's copy of a user (GET /admin/users/{upn}), or null when it has none. */
-async function userOn(on: Hybrid, upn: string): Promise<UserView | null> {
-  const res = await on.request('GET', `/api/v1/admin/users/${encodeURIComponent(upn)}`, {
-    token: on.adminToken,
-  });
-  if (res.statusCode === 404) return null;
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<UserView>();
-}
-
-async function directoryUsers(on: Hybrid): Promise<UserView[]> {
+async function directoryUsers(on: Hybrid): Promise<AdminUserView[]> {
   const res = await on.request('GET', '/api/v1/admin/users?limit=200', { token: on.adminToken });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ items: UserView[] }>().items.filter((u) => u.source === 'directory');
+  return res.json<{ items: AdminUserView[] }>().items.filter((u) => u.source === 'directory');
 }
 
 interface TestUser {
@@ -113,22 +79,7 @@ async function objectGuid(dn: string): Promise<string> {
 }
 
 function hybridOn(serverEnv: Record<string, string> = {}): Promise<Hybrid> {
-  return startHybrid(
-    {
-      kind: 'ad',
-      url: f.ldapsUrl,
-      bindDn: f.serviceDn,
-      bindPassword: f.servicePassword,
-      baseDn: f.baseDn,
-      // The SSPR groups live in OU=Staff (SSPR-Enabled-Users) and OU=Finance,OU=Staff.
-      scope: [f.ous.staff],
-      caFile: f.caFile,
-    },
-    { serverEnv },
-  ).then((started) => {
-    hybrids.push(started);
-    return started;
-  });
+  return hybrids.start(sambaConnection(f), { serverEnv });
 }
 
 beforeAll(async () => {
@@ -140,7 +91,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const started of hybrids) await started.close();
+  await hybrids.closeAll();
   await admin.unbind().catch(() => undefined);
 });
 
@@ -344,7 +295,9 @@ describe('directory sync from Samba AD through the agent', () => {
     const overview = await guarded.request('GET', '/api/v1/admin/agents', {
       token: guarded.adminToken,
     });
-    expect(overview.json<{ sync: { last: Summary } }>().sync.last.error?.code).toBe('SSPR_5104');
+    expect(overview.json<{ sync: { last: SyncSummary } }>().sync.last.error?.code).toBe(
+      'SSPR_5104',
+    );
 
     const allowed = await sync(guarded, { full: true, allowDeletes: true });
     expect(allowed.error).toBeNull();

@@ -9,9 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCodeAt } from '../../src/domain/methods/totp.js';
 import { useOpenLdap, type OpenLdapFacts } from '../support/directories.js';
-import { startHybrid, type Hybrid } from '../support/hybrid.js';
+import {
+  enableAllAndSync,
+  openLdapConnection,
+  passGate,
+  registerTotp,
+  signIn,
+  startHybrid,
+  type Hybrid,
+} from '../support/hybrid.js';
 
 const slapd = useOpenLdap({ isolated: true });
 let f: OpenLdapFacts;
@@ -24,12 +31,12 @@ let h: Hybrid;
 const extra = { changer: '', flagged: '' };
 const INITIAL = 'Initial!Passw0rd-1';
 
-/** `ldapwhoami` as a real client would: ok when the bind and the WhoAmI operation succeed. */
-function ldapwhoami(dn: string, password: string): Promise<{ ok: boolean; output: string }> {
+/** Runs an OpenLDAP client tool over LDAPS with the test CA: ok when it exits 0. */
+function ldapTool(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
     execFile(
-      'ldapwhoami',
-      ['-x', '-H', f.ldapsUrl, '-D', dn, '-w', password],
+      command,
+      args,
       { env: { ...process.env, LDAPTLS_CACERT: f.caFile }, timeout: 15_000 },
       (error, stdout, stderr) => {
         resolve({ ok: error === null, output: `${stdout}${stderr}` });
@@ -38,18 +45,15 @@ function ldapwhoami(dn: string, password: string): Promise<{ ok: boolean; output
   });
 }
 
+/** `ldapwhoami` as a real client would: ok when the bind and the WhoAmI operation succeed. */
+function ldapwhoami(dn: string, password: string): Promise<{ ok: boolean; output: string }> {
+  return ldapTool('ldapwhoami', ['-x', '-H', f.ldapsUrl, '-D', dn, '-w', password]);
+}
+
 /** `ldapsearch` of the user's own entry, bound as the user (a must-change user may not search). */
 function ldapsearchSelf(dn: string, password: string): Promise<{ ok: boolean; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'ldapsearch',
-      ['-x', '-LLL', '-H', f.ldapsUrl, '-D', dn, '-w', password, '-b', dn, '-s', 'base', 'uid'],
-      { env: { ...process.env, LDAPTLS_CACERT: f.caFile }, timeout: 15_000 },
-      (error, stdout, stderr) => {
-        resolve({ ok: error === null, output: `${stdout}${stderr}` });
-      },
-    );
-  });
+  const bind = ['-x', '-LLL', '-H', f.ldapsUrl, '-D', dn, '-w', password];
+  return ldapTool('ldapsearch', [...bind, '-b', dn, '-s', 'base', 'uid']);
 }
 
 /**
@@ -71,43 +75,6 @@ async function operational(dn: string, names: string[]): Promise<Record<string, 
 }
 
 const newPassword = () => `Harbor-${randomBytes(3).toString('hex')}-Kite9!`;
-
-async function signIn(upn: string, password: string): Promise<string> {
-  const res = await h.request('POST', '/api/v1/auth/sign-in', { body: { userId: upn, password } });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.cookies.find((c) => c.name === 'sspr_session')?.value ?? '';
-}
-
-/** Registers an authenticator for a directory user (signed in with the directory password). */
-async function registerTotp(upn: string, password: string): Promise<string> {
-  const cookie = await signIn(upn, password);
-  const start = await h.request('POST', '/api/v1/me/methods/totp', { cookie });
-  expect(start.statusCode, start.body).toBe(201);
-  const { secret } = start.json<{ secret: string }>();
-  const verify = await h.request('POST', '/api/v1/me/methods/totp/verify', {
-    cookie,
-    body: { code: totpCodeAt(secret, new Date()) },
-  });
-  expect(verify.statusCode, verify.body).toBe(200);
-  return secret;
-}
-
-/** Starts a flow and passes the TOTP gate with the next step's code (never reused). */
-async function passGate(upn: string, secret: string) {
-  const start = await h.request('POST', '/api/v1/sspr/flows', { body: { userId: upn } });
-  expect(start.statusCode, start.body).toBe(201);
-  const { flowId } = start.json<{ flowId: string }>();
-  const verify = await h.request('POST', `/api/v1/sspr/flows/${flowId}/verify`, {
-    body: { method: 'totp', code: totpCodeAt(secret, new Date(Date.now() + 30_000)) },
-  });
-  expect(verify.statusCode, verify.body).toBe(200);
-  return verify.json<{
-    flowId: string;
-    state: string;
-    allowUnlock: boolean;
-    passwordPolicy: { id: string; params?: Record<string, unknown> }[];
-  }>();
-}
 
 async function createUser(): Promise<string> {
   const uid = `t${randomBytes(4).toString('hex')}`;
@@ -133,25 +100,8 @@ beforeAll(async () => {
   await root.bind(f.adminDn, f.adminPassword);
   extra.changer = await createUser();
   extra.flagged = await createUser();
-  h = await startHybrid({
-    kind: 'openldap',
-    url: f.ldapsUrl,
-    bindDn: f.serviceDn,
-    bindPassword: f.servicePassword,
-    baseDn: f.baseDn,
-    scope: [f.ous.staff, f.ous.groups],
-    caFile: f.caFile,
-  });
-  const policy = await h.request('PATCH', '/api/v1/admin/policy', {
-    token: h.adminToken,
-    body: { enabledFor: 'all', onPremises: { allowUnlockWithoutReset: true } },
-  });
-  expect(policy.statusCode, policy.body).toBe(200);
-  const sync = await h.request('POST', '/api/v1/admin/sync', {
-    token: h.adminToken,
-    body: { full: true },
-  });
-  expect(sync.statusCode, sync.body).toBe(200);
+  h = await startHybrid(openLdapConnection(f));
+  const sync = await enableAllAndSync(h);
   expect(sync.json<{ users: { added: number }; error: unknown }>()).toMatchObject({
     error: null,
     users: { added: 7 },
@@ -167,8 +117,8 @@ describe('hybrid writeback to OpenLDAP (ppolicy)', () => {
   it('resets through the HTTP flow: the new password binds, the old fails, no pwdReset is left', async () => {
     const alice = f.users.alice;
     // The sign-in (for registration) is a bind through the agent.
-    const secret = await registerTotp(alice.mail, alice.password);
-    const ready = await passGate(alice.mail, secret);
+    const secret = await registerTotp(h, alice.mail, alice.password);
+    const ready = await passGate(h, alice.mail, secret);
     expect(ready.state).toBe('new_password');
     expect(ready.passwordPolicy.find((r) => r.id === 'length.min')?.params).toEqual({
       min: f.policies.default.pwdMinLength,
@@ -197,8 +147,8 @@ describe('hybrid writeback to OpenLDAP (ppolicy)', () => {
   it("shows the user's own ppolicy (cn=strict: 14 characters) and enforces it before writing", async () => {
     const carol = f.users.carol;
     expect(carol.pwdPolicySubentry).toBe(f.policies.strict.dn);
-    const secret = await registerTotp(carol.mail, carol.password);
-    const ready = await passGate(carol.mail, secret);
+    const secret = await registerTotp(h, carol.mail, carol.password);
+    const ready = await passGate(h, carol.mail, secret);
     expect(ready.passwordPolicy.find((r) => r.id === 'length.min')?.params).toEqual({
       min: f.policies.strict.pwdMinLength,
     });
@@ -224,7 +174,7 @@ describe('hybrid writeback to OpenLDAP (ppolicy)', () => {
 
   it('unlocks a locked account (unlock only); the same password then binds again', async () => {
     const bob = f.users.bob;
-    const secret = await registerTotp(bob.mail, bob.password);
+    const secret = await registerTotp(h, bob.mail, bob.password);
     // Lock bob out as a user typing wrong passwords would: bad binds up to pwdMaxFailure.
     for (let i = 0; i < f.policies.default.pwdMaxFailure; i++) {
       expect((await ldapwhoami(bob.dn, `Wrong-${String(i)}-Password!`)).ok).toBe(false);
@@ -240,7 +190,7 @@ describe('hybrid writeback to OpenLDAP (ppolicy)', () => {
     });
     expect(signIn.json<{ error: { code: string } }>().error.code).toBe('SSPR_5008');
 
-    const ready = await passGate(bob.mail, secret);
+    const ready = await passGate(h, bob.mail, secret);
     expect(ready.allowUnlock).toBe(true);
     const unlock = await h.request('POST', `/api/v1/sspr/flows/${ready.flowId}/unlock`);
     expect(unlock.statusCode, unlock.body).toBe(200);
@@ -251,7 +201,7 @@ describe('hybrid writeback to OpenLDAP (ppolicy)', () => {
 
   it('changes the password through /me/password; a wrong current password is SSPR_2008', async () => {
     const dn = extra.changer;
-    const cookie = await signIn(upnOf(dn), INITIAL);
+    const cookie = await signIn(h, upnOf(dn), INITIAL);
     const password = newPassword();
     const wrong = await h.request('POST', '/api/v1/me/password', {
       cookie,
@@ -289,7 +239,7 @@ describe('hybrid writeback to OpenLDAP (ppolicy)', () => {
     expect(restricted.ok).toBe(false);
     expect(restricted.output).toContain('restricted');
 
-    const cookie = await signIn(upnOf(dn), INITIAL);
+    const cookie = await signIn(h, upnOf(dn), INITIAL);
     const password = newPassword();
     const changed = await h.request('POST', '/api/v1/me/password', {
       cookie,

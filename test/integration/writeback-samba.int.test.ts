@@ -10,9 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCodeAt } from '../../src/domain/methods/totp.js';
 import { useSamba, type SambaFacts } from '../support/directories.js';
-import { startHybrid, type Hybrid } from '../support/hybrid.js';
+import {
+  enableAllAndSync,
+  passGate,
+  registerTotp,
+  sambaConnection,
+  startHybrid,
+  type Hybrid,
+} from '../support/hybrid.js';
 
 const samba = useSamba({ isolated: true });
 let h: Hybrid;
@@ -44,64 +50,10 @@ function kinit(principal: string, password: string): Promise<{ ok: boolean; outp
 
 const principal = (user: { upn: string }) => user.upn.replace(/@.*/, `@${f.realm}`);
 
-async function signIn(upn: string, password: string): Promise<string> {
-  const res = await h.request('POST', '/api/v1/auth/sign-in', { body: { userId: upn, password } });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.cookies.find((c) => c.name === 'sspr_session')?.value ?? '';
-}
-
-/** Registers an authenticator for a directory user (signed in with the directory password). */
-async function registerTotp(upn: string, password: string): Promise<string> {
-  const cookie = await signIn(upn, password);
-  const start = await h.request('POST', '/api/v1/me/methods/totp', { cookie });
-  const { secret } = start.json<{ secret: string }>();
-  const verify = await h.request('POST', '/api/v1/me/methods/totp/verify', {
-    cookie,
-    body: { code: totpCodeAt(secret, new Date()) },
-  });
-  expect(verify.statusCode, verify.body).toBe(200);
-  return secret;
-}
-
-/** Starts a flow and passes the TOTP gate with the next step's code (never reused). */
-async function passGate(upn: string, secret: string) {
-  const start = await h.request('POST', '/api/v1/sspr/flows', { body: { userId: upn } });
-  expect(start.statusCode, start.body).toBe(201);
-  const { flowId } = start.json<{ flowId: string }>();
-  const code = totpCodeAt(secret, new Date(Date.now() + 30_000));
-  const verify = await h.request('POST', `/api/v1/sspr/flows/${flowId}/verify`, {
-    body: { method: 'totp', code },
-  });
-  expect(verify.statusCode, verify.body).toBe(200);
-  return verify.json<{
-    flowId: string;
-    state: string;
-    allowUnlock: boolean;
-    passwordPolicy: { id: string; params?: Record<string, unknown> }[];
-  }>();
-}
-
 beforeAll(async () => {
   f = samba();
-  h = await startHybrid({
-    kind: 'ad',
-    url: f.ldapsUrl,
-    bindDn: f.serviceDn,
-    bindPassword: f.servicePassword,
-    baseDn: f.baseDn,
-    scope: [f.ous.staff],
-    caFile: f.caFile,
-  });
-  const policy = await h.request('PATCH', '/api/v1/admin/policy', {
-    token: h.adminToken,
-    body: { enabledFor: 'all', onPremises: { allowUnlockWithoutReset: true } },
-  });
-  expect(policy.statusCode, policy.body).toBe(200);
-  const sync = await h.request('POST', '/api/v1/admin/sync', {
-    token: h.adminToken,
-    body: { full: true },
-  });
-  expect(sync.statusCode, sync.body).toBe(200);
+  h = await startHybrid(sambaConnection(f));
+  const sync = await enableAllAndSync(h);
   expect(sync.json<{ users: { added: number }; error: unknown }>().error).toBeNull();
 }, 180_000);
 
@@ -125,8 +77,8 @@ describe('hybrid writeback to Samba AD', () => {
 
   it('resets a password through the HTTP flow; kinit proves the new one and refuses the old', async () => {
     const alice = f.users.alice;
-    const secret = await registerTotp(alice.upn, alice.password);
-    const ready = await passGate(alice.upn, secret);
+    const secret = await registerTotp(h, alice.upn, alice.password);
+    const ready = await passGate(h, alice.upn, secret);
     expect(ready.state).toBe('new_password');
     // The user's effective policy (cloud + domain policy), shown before typing.
     const ids = ready.passwordPolicy.map((r) => r.id);
@@ -146,8 +98,8 @@ describe('hybrid writeback to Samba AD', () => {
 
   it('enforces the PSO (14 characters for Finance-Team) before writing', async () => {
     const carol = f.users.carol;
-    const secret = await registerTotp(carol.upn, carol.password);
-    const ready = await passGate(carol.upn, secret);
+    const secret = await registerTotp(h, carol.upn, carol.password);
+    const ready = await passGate(h, carol.upn, secret);
     expect(ready.passwordPolicy.find((r) => r.id === 'length.min')?.params).toEqual({ min: 14 });
     const short = await h.request('POST', `/api/v1/sspr/flows/${ready.flowId}/reset`, {
       body: { newPassword: 'Qz7!mVx2pL' },
@@ -161,8 +113,8 @@ describe('hybrid writeback to Samba AD', () => {
 
   it('refuses a protected account (adminCount=1) with SSPR_0029', async () => {
     const erin = f.users.erin;
-    const secret = await registerTotp(erin.upn, erin.password);
-    const ready = await passGate(erin.upn, secret);
+    const secret = await registerTotp(h, erin.upn, erin.password);
+    const ready = await passGate(h, erin.upn, secret);
     const res = await h.request('POST', `/api/v1/sspr/flows/${ready.flowId}/reset`, {
       body: { newPassword: 'Copper-Moss-7310!q' },
     });
@@ -172,7 +124,7 @@ describe('hybrid writeback to Samba AD', () => {
 
   it('unlocks a locked account (unlock only); the same password then works again', async () => {
     const bob = f.users.bob;
-    const secret = await registerTotp(bob.upn, bob.password);
+    const secret = await registerTotp(h, bob.upn, bob.password);
     // Lock bob out as a user typing wrong passwords would: bad binds up to the threshold.
     const ca = await readFile(f.caFile, 'utf8');
     for (let i = 0; i < f.domainPolicy.lockoutThreshold; i++) {
@@ -185,7 +137,7 @@ describe('hybrid writeback to Samba AD', () => {
       body: { userId: bob.upn, password: bob.password },
     });
     expect(locked.json<{ error: { code: string } }>().error.code).toBe('SSPR_5008');
-    const ready = await passGate(bob.upn, secret);
+    const ready = await passGate(h, bob.upn, secret);
     expect(ready.allowUnlock).toBe(true);
     const unlock = await h.request('POST', `/api/v1/sspr/flows/${ready.flowId}/unlock`);
     expect(unlock.statusCode, unlock.body).toBe(200);

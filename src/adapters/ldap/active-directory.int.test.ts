@@ -8,12 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useSamba, type SambaFacts } from '../../../test/support/directories.js';
-import { SsprError } from '../../domain/errors/sspr-error.js';
-import type { DirectoryChangePage } from '../../domain/ports/directory.js';
+import { collect, failure, sambaServiceOptions } from '../../../test/support/ldap-adapter.js';
+import { closedPort } from '../../../test/support/net.js';
 import {
   createActiveDirectoryDirectory,
   unicodePwd,
@@ -33,17 +32,7 @@ const created: string[] = [];
 const open: ActiveDirectoryDirectory[] = [];
 
 function directory(overrides: Partial<ActiveDirectoryOptions> = {}): ActiveDirectoryDirectory {
-  const dir = createActiveDirectoryDirectory({
-    urls: [f.ldapsUrl],
-    bindDn: f.serviceUpn,
-    bindPassword: f.servicePassword,
-    tls: { ca, rejectUnauthorized: true },
-    baseDn: f.baseDn,
-    scope: [f.ous.staff],
-    timeoutMs: 15_000,
-    connectTimeoutMs: 5_000,
-    ...overrides,
-  });
+  const dir = createActiveDirectoryDirectory({ ...sambaServiceOptions(f, ca), ...overrides });
   open.push(dir);
   return dir;
 }
@@ -73,16 +62,6 @@ async function createUser(ou = f.ous.staff, password = 'Initial!Passw0rd-1'): Pr
   return { dn, sam, upn: `${sam}@${f.dnsDomain}`, password };
 }
 
-async function failure(promise: Promise<unknown>): Promise<SsprError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SsprError) return error;
-    throw error;
-  }
-  throw new Error('expected an SsprError');
-}
-
 /** An independent client: MIT kinit against the DC's KDC with the private krb5.conf. */
 function kinit(user: TestUser, password: string): { ok: boolean; output: string } {
   const cache = join(tmpdir(), `krb5cc-sspr-${randomBytes(4).toString('hex')}`);
@@ -96,14 +75,6 @@ function kinit(user: TestUser, password: string): { ok: boolean; output: string 
     env: { ...process.env, KRB5_CONFIG: f.krb5Conf, KRB5CCNAME: `FILE:${cache}` },
   });
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 beforeAll(async () => {
@@ -554,22 +525,6 @@ describe('checkRights', () => {
 });
 
 describe('scan', () => {
-  async function collect(
-    dir: ActiveDirectoryDirectory,
-    cookie: string | null,
-    pageSize = 2,
-  ): Promise<{ pages: DirectoryChangePage[]; full: boolean; cookie: string }> {
-    const pages: DirectoryChangePage[] = [];
-    const result = await dir.scan(
-      cookie,
-      async (page) => {
-        pages.push(page);
-      },
-      { pageSize },
-    );
-    return { pages, ...result };
-  }
-
   it('full: users and groups in scope, pages of at most pageSize, nested groups as members', async () => {
     const { pages, full } = await collect(svc, null, 2);
     expect(full).toBe(true);

@@ -13,6 +13,7 @@ import {
   type ContractUser,
 } from '../../../test/contracts/directory.contract.js';
 import { useOpenLdap, useSamba } from '../../../test/support/directories.js';
+import { openLdapServiceOptions, sambaServiceOptions } from '../../../test/support/ldap-adapter.js';
 import type { Directory } from '../../domain/ports/directory.js';
 import { createActiveDirectoryDirectory, unicodePwd } from './active-directory.js';
 import { createOpenLdapDirectory } from './openldap.js';
@@ -79,16 +80,7 @@ directoryContract('ActiveDirectoryDirectory on Samba AD DC', async () => {
     adminDn: f.adminDn,
     adminPassword: f.adminPassword,
     lockoutThreshold: f.domainPolicy.lockoutThreshold,
-    directory: createActiveDirectoryDirectory({
-      urls: [f.ldapsUrl],
-      bindDn: f.serviceUpn,
-      bindPassword: f.servicePassword,
-      tls: { ca, rejectUnauthorized: true },
-      baseDn: f.baseDn,
-      scope: [f.ous.staff],
-      timeoutMs: 15_000,
-      connectTimeoutMs: 5_000,
-    }),
+    directory: createActiveDirectoryDirectory(sambaServiceOptions(f, ca)),
     async create(admin) {
       const sam = unique();
       const dn = `CN=${sam},${f.ous.staff}`;
@@ -114,15 +106,7 @@ directoryContract('OpenLdapDirectory on slapd with ppolicy', async () => {
     adminDn: f.adminDn,
     adminPassword: f.adminPassword,
     lockoutThreshold: f.policies.default.pwdMaxFailure,
-    directory: createOpenLdapDirectory({
-      urls: [f.ldapsUrl],
-      bindDn: f.serviceDn,
-      bindPassword: f.servicePassword,
-      tls: { ca, rejectUnauthorized: true },
-      baseDn: f.baseDn,
-      scope: [f.ous.staff, f.ous.groups],
-      timeoutMs: 10_000,
-    }),
+    directory: createOpenLdapDirectory(openLdapServiceOptions(f, ca)),
     async create(admin) {
       const uid = unique();
       const dn = `uid=${uid},${f.ous.staff}`;

@@ -6,12 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useOpenLdap, type OpenLdapFacts } from '../../../test/support/directories.js';
-import { SsprError } from '../../domain/errors/sspr-error.js';
-import type { DirectoryChangePage } from '../../domain/ports/directory.js';
+import { collect, failure, openLdapServiceOptions } from '../../../test/support/ldap-adapter.js';
+import { closedPort } from '../../../test/support/net.js';
 import {
   createOpenLdapDirectory,
   type OpenLdapDirectory,
@@ -29,16 +28,7 @@ const created: string[] = [];
 const open: OpenLdapDirectory[] = [];
 
 function directory(overrides: Partial<OpenLdapOptions> = {}): OpenLdapDirectory {
-  const dir = createOpenLdapDirectory({
-    urls: [f.ldapsUrl],
-    bindDn: f.serviceDn,
-    bindPassword: f.servicePassword,
-    tls: { ca, rejectUnauthorized: true },
-    baseDn: f.baseDn,
-    scope: [f.ous.staff, f.ous.groups],
-    timeoutMs: 10_000,
-    ...overrides,
-  });
+  const dir = createOpenLdapDirectory({ ...openLdapServiceOptions(f, ca), ...overrides });
   open.push(dir);
   return dir;
 }
@@ -71,16 +61,6 @@ async function createUser(
   return { dn, uid, mail: `${uid}@example.org`, password };
 }
 
-async function failure(promise: Promise<unknown>): Promise<SsprError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SsprError) return error;
-    throw error;
-  }
-  throw new Error('expected an SsprError');
-}
-
 /** An independent client: OpenLDAP's ldapwhoami over StartTLS with the CA. */
 function ldapwhoami(dn: string, password: string): { ok: boolean; output: string } {
   const result = spawnSync('ldapwhoami', ['-x', '-ZZ', '-H', f.ldapUrl, '-D', dn, '-w', password], {
@@ -94,14 +74,6 @@ function ldapwhoami(dn: string, password: string): { ok: boolean; output: string
 async function attributes(dn: string, names: string[]): Promise<Record<string, unknown>> {
   const { searchEntries } = await root.search(dn, { scope: 'base', attributes: names });
   return searchEntries[0] ?? {};
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 beforeAll(async () => {
@@ -430,18 +402,6 @@ describe('connections', () => {
 });
 
 describe('scan', () => {
-  async function collect(dir: OpenLdapDirectory, cookie: string | null, pageSize = 2) {
-    const pages: DirectoryChangePage[] = [];
-    const result = await dir.scan(
-      cookie,
-      async (page) => {
-        pages.push(page);
-      },
-      { pageSize },
-    );
-    return { pages, ...result };
-  }
-
   it('full: users and groups in scope, in small pages, nested groups as members', async () => {
     const { pages, full } = await collect(svc, null, 2);
     expect(full).toBe(true);
