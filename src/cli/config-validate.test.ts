@@ -81,6 +81,24 @@ describe('sspr config validate', () => {
     expect(result.out).toContain('  demo: on (development outbox; not for production)');
   });
 
+  it('summarises an agent configuration and names what `sspr agent` still needs', async () => {
+    const partial = await run(['config', 'validate'], {
+      SSPR_SERVER_URL: 'https://sspr.example.com',
+      SSPR_DIRECTORY_KIND: 'ad',
+      SSPR_DIRECTORY_URLS: 'ldaps://dc1.example.com,ldaps://dc2.example.com',
+    });
+    expect(partial.out).toContain('  agent: server.url https://sspr.example.com');
+    expect(partial.out).toContain(
+      '  agent: directory ad ldaps://dc1.example.com, ldaps://dc2.example.com, scope all of baseDn',
+    );
+    expect(partial.out).toContain('  agent: TLS certificate verification on');
+    expect(partial.out).toContain(
+      '  agent: missing for `sspr agent`: directory.bindDn, directory.bindPassword, directory.baseDn',
+    );
+    const server = await run(['config', 'validate']);
+    expect(server.out.some((line) => line.includes('agent:'))).toBe(false);
+  });
+
   it('never prints a secret, in the summary or with --show', async () => {
     write('smtp-password', `${SECRETS.smtp}\n`);
     const file = write(

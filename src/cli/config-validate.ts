@@ -67,6 +67,23 @@ function summary(config: Config, file: string | undefined): string[] {
         : REDACTED
     }`,
     ...(config.demo ? ['  demo: on (development outbox; not for production)'] : []),
+    ...agentSummary(config),
+  ];
+}
+
+/** For an agent configuration (server.url set): what `sspr agent` will connect to, and what is missing. */
+function agentSummary(config: Config): string[] {
+  if (config.server.url === undefined) return [];
+  const d = config.directory;
+  const missing = (['kind', 'bindDn', 'bindPassword', 'baseDn'] as const)
+    .filter((k) => d[k] === undefined)
+    .map((k) => `directory.${k}`);
+  if (d.urls.length === 0) missing.push('directory.urls');
+  return [
+    `  agent: server.url ${config.server.url}`,
+    `  agent: directory ${d.kind ?? '(kind not set)'} ${d.urls.join(', ') || '(no urls)'}, scope ${d.scope.length === 0 ? 'all of baseDn' : d.scope.join(' | ')}`,
+    `  agent: TLS certificate verification ${d.tls.rejectUnauthorized ? 'on' : 'OFF (directory.tls.rejectUnauthorized is false)'}`,
+    ...(missing.length === 0 ? [] : [`  agent: missing for \`sspr agent\`: ${missing.join(', ')}`]),
   ];
 }
 
