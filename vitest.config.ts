@@ -20,6 +20,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          // Browser tests: Debian's Chromium via playwright-core (scripts/test.mjs sets
+          // SSPR_TEST_CHROMIUM); the global setup rebuilds the web bundle first.
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          exclude: ['node_modules/**'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

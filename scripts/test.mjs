@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: starts what the tests need (a private PostgreSQL, a Samba AD DC and slapd; later
-// Chromium), runs every vitest project, stops everything, and ends with the plain
-// "N passed, N failed" line CI reads. `--only unit|int` narrows the run.
+// Debian's Chromium for the e2e project), runs every vitest project, stops everything, and ends
+// with the plain "N passed, N failed" line CI reads. `--only unit|int|e2e` narrows the run.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -15,11 +15,9 @@ const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
 const passThrough =
   onlyIndex >= 0 ? args.filter((_, i) => i !== onlyIndex && i !== onlyIndex + 1) : args;
 
-if (only !== undefined && !['unit', 'int'].includes(only)) {
-  process.stderr.write(
-    `[test] no "${only}" suite yet: the browser (e2e) suite arrives with the web UI. Use unit or int.\n`,
-  );
-  process.exit(only === 'e2e' ? 0 : 2);
+if (only !== undefined && !['unit', 'int', 'e2e'].includes(only)) {
+  process.stderr.write(`[test] no "${only}" suite: use unit, int or e2e.\n`);
+  process.exit(2);
 }
 
 mkdirSync(runDir, { recursive: true });
@@ -45,7 +43,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const env = { ...process.env };
 let directories;
 try {
-  if (only !== 'unit') {
+  if (only === undefined || only === 'e2e') {
+    // The browser tests drive Debian's Chromium (installed here as root when missing).
+    const { ensureChromium } = await import('./chromium.mjs');
+    env.SSPR_TEST_CHROMIUM = await ensureChromium({ log });
+    log(`Chromium: ${env.SSPR_TEST_CHROMIUM}`);
+  }
+  if (only === undefined || only === 'int') {
     // Samba AD DC + slapd start while PostgreSQL does (warm ~1–2 s; the first Samba run ~7 s).
     const { installDirectories, startDirectories } = await import('./directories.mjs');
     await installDirectories({ env, log });

@@ -20,6 +20,7 @@ import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agent.js';
 import { opsRoutes } from './routes/ops.js';
 import { devRoutes, type DevOutboxView } from './routes/dev.js';
+import { webRoutes } from './routes/web.js';
 
 export interface HttpSettings {
   readonly publicUrl: string;
@@ -93,6 +94,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   await app.register(opsRoutes(deps));
+  await app.register(webRoutes());
   if (deps.http.devOutbox !== undefined) await app.register(devRoutes(deps.http.devOutbox));
   return app;
 }

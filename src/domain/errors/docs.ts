@@ -156,6 +156,8 @@ export const errorGuidance = {
   INTERNAL:
     'User: try again; if it persists, give your helpdesk the support code. Admin: find the support code (correlation id) in the server log.',
   CONFIG_INVALID: 'Admin: run `sspr config validate` and fix each key it names.',
+  WEB_NOT_BUILT:
+    'Admin: the server was started from a checkout without the built portal; run `npm ci` (it builds it) or `npm run build:web`.',
 } as const satisfies Record<ErrorName, string>;
 
 /**

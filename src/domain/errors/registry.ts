@@ -319,6 +319,7 @@ export const errorRegistry = {
   // 9xxx — internal
   INTERNAL: spec('SSPR_9000', 500, 'Something went wrong on our side. Quote the support code.'),
   CONFIG_INVALID: spec('SSPR_9001', 500, 'The configuration is not valid.'),
+  WEB_NOT_BUILT: spec('SSPR_9002', 503, 'The web portal is not built: run `npm run build:web`.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof errorRegistry;

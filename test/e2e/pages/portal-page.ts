@@ -1,0 +1,160 @@
+/**
+ * Page object for the self-service portal's reset flow (web/portal): user id (+ the automatic
+ * proof-of-work CAPTCHA) → method → code → new password with its live checklist → done.
+ * Everything is found by role and accessible name, never by CSS class, so the tests also check
+ * that each control is labelled.
+ */
+import type { Locator, Page } from 'playwright-core';
+
+export type PortalMethod = 'email' | 'totp' | 'securityQuestions';
+
+/** The English labels the portal gives each method (web/portal/i18n.ts). */
+const METHOD_LABELS: Record<PortalMethod, RegExp> = {
+  email: /email me a code/i,
+  totp: /authenticator app/i,
+  securityQuestions: /security questions/i,
+};
+
+/** As the portal words it; 'pending' before the server has judged the rule. */
+export type RuleState = 'met' | 'not met' | 'directory' | 'pending';
+
+export interface ChecklistRule {
+  readonly text: string;
+  readonly state: RuleState;
+}
+
+export class PortalPage {
+  constructor(readonly page: Page) {}
+
+  // Steps: each is a <section aria-labelledby=…>, i.e. a named region.
+  get startStep(): Locator {
+    return this.page.getByRole('region', { name: "Can't access your account?" });
+  }
+  get methodStep(): Locator {
+    return this.page.getByRole('region', { name: 'Verify your identity' });
+  }
+  get passwordStep(): Locator {
+    return this.page.getByRole('region', { name: 'Choose a new password' });
+  }
+  get doneStep(): Locator {
+    return this.page.getByRole('region', { name: 'Your password has been reset' });
+  }
+  /** The live status line (role=status): progress, errors and the support code. */
+  get status(): Locator {
+    return this.page.getByRole('status');
+  }
+
+  async open(baseUrl: string): Promise<void> {
+    await this.page.goto(`${baseUrl}/`);
+    await this.startStep.getByLabel('User ID').waitFor({ state: 'visible' });
+  }
+
+  /** Types the user id and presses Next; the CAPTCHA then solves itself. */
+  async submitUserId(userId: string): Promise<void> {
+    await this.startStep.getByLabel('User ID').fill(userId);
+    await this.startStep.getByRole('button', { name: 'Next' }).click();
+  }
+
+  /** Waits until the proof-of-work is solved and the method step is on screen. */
+  async waitForMethodStep(timeoutMs = 60_000): Promise<void> {
+    await this.methodStep.waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** The method choices offered (their accessible names). */
+  async methodChoices(): Promise<string[]> {
+    const group = this.methodStep.getByRole('group', { name: 'Choose a verification method' });
+    const radios = group.getByRole('radio');
+    const names: string[] = [];
+    for (const radio of await radios.all()) {
+      const id = await radio.getAttribute('id');
+      const label = id ? this.page.locator(`label[for="${id}"]`) : undefined;
+      names.push(
+        ((await label?.textContent()) ?? (await radio.getAttribute('aria-label')) ?? '').trim(),
+      );
+    }
+    return names;
+  }
+
+  async chooseMethod(method: PortalMethod): Promise<void> {
+    await this.methodStep.getByRole('radio', { name: METHOD_LABELS[method] }).check();
+  }
+
+  /** Email/SMS: asks the server to send the code, waits for the "sent" notice. */
+  async sendCode(): Promise<void> {
+    await this.methodStep.getByRole('button', { name: 'Send code' }).click();
+    await this.methodStep.getByLabel('Code', { exact: true }).waitFor({ state: 'visible' });
+  }
+
+  async enterCode(code: string): Promise<void> {
+    await this.methodStep.getByLabel('Code', { exact: true }).fill(code);
+    await this.methodStep.getByRole('button', { name: 'Verify' }).click();
+  }
+
+  async waitForPasswordStep(timeoutMs = 15_000): Promise<void> {
+    await this.passwordStep.waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** Types the new password (and its confirmation) without submitting. */
+  async typeNewPassword(password: string, confirmation = password): Promise<void> {
+    await this.passwordStep.getByLabel('New password', { exact: true }).fill(password);
+    await this.passwordStep.getByLabel('Confirm new password', { exact: true }).fill(confirmation);
+  }
+
+  /** The live checklist: each rule's text and whether the portal shows it met. */
+  async checklist(): Promise<ChecklistRule[]> {
+    const items = this.passwordStep.getByRole('list').getByRole('listitem');
+    const rules: ChecklistRule[] = [];
+    for (const item of await items.all()) {
+      const text = ((await item.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+      rules.push({ text, state: ruleState(text) });
+    }
+    return rules;
+  }
+
+  /**
+   * Waits until the checklist (which the portal updates as the user types, after asking the
+   * server) satisfies `predicate`, and returns it.
+   */
+  async waitForChecklist(
+    predicate: (rules: ChecklistRule[]) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<ChecklistRule[]> {
+    const deadline = Date.now() + timeoutMs;
+    let rules = await this.checklist();
+    while (!predicate(rules)) {
+      if (Date.now() > deadline) {
+        throw new Error(`checklist never matched: ${JSON.stringify(rules)}`);
+      }
+      await this.page.waitForTimeout(100);
+      rules = await this.checklist();
+    }
+    return rules;
+  }
+
+  async submitNewPassword(): Promise<void> {
+    await this.passwordStep.getByRole('button', { name: 'Reset password' }).click();
+  }
+
+  async waitForDone(timeoutMs = 15_000): Promise<void> {
+    await this.doneStep.waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** The text of the status line (errors, progress, "Support code: …"). */
+  async statusText(): Promise<string> {
+    return ((await this.status.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  }
+
+  /** The support code shown with an error, if any. */
+  async supportCode(): Promise<string | null> {
+    const match = /Support code:\s*(\S+)/i.exec(await this.statusText());
+    return match?.[1] ?? null;
+  }
+}
+
+function ruleState(text: string): RuleState {
+  const lower = text.toLowerCase();
+  if (lower.includes('checked by your directory')) return 'directory';
+  if (/\bnot met\b/.test(lower)) return 'not met';
+  if (/\bmet\b/.test(lower)) return 'met';
+  return 'pending';
+}
