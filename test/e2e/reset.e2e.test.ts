@@ -148,7 +148,13 @@ describe('portal: self-service reset', () => {
     expect(await signIn(ADELE, STRONG_PASSWORD)).toBe(200);
   });
 
-  it('tells Megan (no method registered) what to do, with a support code', async () => {
+  it('tells Megan (no method registered) what to do, with a support code and the helpdesk link', async () => {
+    const patch = await fetch(`${server.url}/api/v1/admin/policy`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customization: { helpdeskLink: 'helpdesk@contoso.com' } }),
+    });
+    expect(patch.status).toBe(200);
     const { page, portal } = await newPortal();
     await portal.open(server.url);
     await portal.submitUserId('megan.bowen@contoso.com');
@@ -156,6 +162,8 @@ describe('portal: self-service reset', () => {
     await expect.poll(() => portal.supportCode(), { timeout: 60_000 }).toMatch(/^[0-9a-f-]{36}$/);
     expect(await portal.statusText()).toMatch(/register your methods/i);
     expect(await portal.methodStep.isVisible()).toBe(false);
+    const helpdesk = page.getByRole('link', { name: /helpdesk@contoso\.com/ });
+    expect(await helpdesk.getAttribute('href')).toBe('mailto:helpdesk@contoso.com');
     // (No expectCleanPage here: Chromium logs the API's 4xx answer as a console error.)
     await expectAccessible(page);
     await shoot(page, 'error');

@@ -112,12 +112,26 @@ async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pro
 const statusBox = byId('status');
 const statusMessage = byId('status-message');
 const supportCode = byId('support-code');
+const helpdesk = byId('helpdesk');
+const helpdeskLink = byId<HTMLAnchorElement>('helpdesk-link');
+
+/** The admin's helpdesk link (email or URL), shown with every error (Entra's "Contact your administrator"). */
+void api<{ helpdeskLink: string | null }>('GET', '/sspr/settings').then(
+  (settings) => {
+    if (settings.helpdeskLink === null) return;
+    const isEmail = !/^https?:/i.test(settings.helpdeskLink);
+    helpdeskLink.href = isEmail ? `mailto:${settings.helpdeskLink}` : settings.helpdeskLink;
+    helpdeskLink.textContent = format(t.helpdesk, { link: settings.helpdeskLink });
+  },
+  () => undefined,
+);
 
 function announce(message: string): void {
   statusBox.classList.remove('error');
   statusMessage.textContent = message;
   supportCode.hidden = true;
   supportCode.textContent = '';
+  helpdesk.hidden = true;
 }
 
 function showError(error: unknown): void {
@@ -134,6 +148,7 @@ function showError(error: unknown): void {
     statusMessage.textContent = error instanceof Error ? error.message : String(error);
     supportCode.hidden = true;
   }
+  helpdesk.hidden = helpdeskLink.textContent === '';
   startOver.hidden = false;
 }
 

@@ -12,6 +12,7 @@ import {
   verify,
 } from '../../services/reset-flow-service.js';
 import { checkPassword } from '../../services/password-service.js';
+import { getPolicy } from '../../services/policy-service.js';
 import { answersSchema, flowIdParams, limits, methodBody, passwordSchema } from './schemas.js';
 
 const verifyBody = z.discriminatedUnion('method', [
@@ -35,6 +36,24 @@ export function ssprRoutes(
       { schema: { tags: ['self-service'], summary: 'A proof-of-work CAPTCHA challenge (ALTCHA)' } },
       async () => {
         return s.captcha.createChallenge();
+      },
+    );
+
+    app.get(
+      '/sspr/settings',
+      {
+        schema: {
+          tags: ['self-service'],
+          summary:
+            'What the portal shows everyone: organisation name and the helpdesk link (email or URL)',
+        },
+      },
+      async () => {
+        const policy = await getPolicy(s.store);
+        return {
+          organizationName: s.settings.organizationName,
+          helpdeskLink: policy.customization.helpdeskLink,
+        };
       },
     );
 

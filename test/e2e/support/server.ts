@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { DevOutbox } from '../../../src/adapters/mail/dev-outbox.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { seedDemo } from '../../../src/main/demo.js';
+import { createAdminToken } from '../../../src/services/admin-service.js';
 import { createServerRuntime, listen } from '../../../src/main/server-runtime.js';
 
 export interface E2eServer {
@@ -16,6 +17,8 @@ export interface E2eServer {
   readonly url: string;
   /** TOTP secret (base32) of each demo user with an authenticator app, by UPN. */
   readonly secrets: ReadonlyMap<string, string>;
+  /** An admin API token, for tests that change the policy. */
+  readonly adminToken: string;
   /** Every mail and SMS the server "sent". */
   readonly outbox: DevOutbox;
   close(): Promise<void>;
@@ -39,9 +42,11 @@ export async function startServer(): Promise<E2eServer> {
     const secrets = await seedDemo(runtime);
     if (runtime.outbox === undefined) throw new Error('demo mode should provide a dev outbox');
     const url = address.replace('://localhost:', '://127.0.0.1:').replace(/\/$/, '');
+    const { token: adminToken } = await createAdminToken(runtime.services, 'e2e');
     return {
       url,
       secrets,
+      adminToken,
       outbox: runtime.outbox,
       close: async () => {
         await runtime.close();
