@@ -2,14 +2,16 @@
  * The key reference in docs/config.md, generated from the schema so the two cannot drift.
  * Regenerate with `npx tsx scripts/gen-config-docs.ts`; docs.test.ts fails when it is stale.
  */
+import {
+  code,
+  generatedSection as generatedSectionOf,
+  markdownTable,
+} from '../domain/docs/generated-markdown.js';
 import { configKeys, type ConfigKey } from './schema.js';
 
 export const DOCS_START = '<!-- generated:config:start -->';
 export const DOCS_END = '<!-- generated:config:end -->';
 export const REGENERATE_COMMAND = 'npx tsx scripts/gen-config-docs.ts';
-
-const code = (text: string): string => `\`${text}\``;
-const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 function typeText(key: ConfigKey): string {
   switch (key.kind) {
@@ -37,24 +39,21 @@ function defaultText(key: ConfigKey): string {
 
 /** The markdown table of every key: key, env var, type, default, description. */
 export function renderConfigDocs(): string {
-  const rows = configKeys.map((key) =>
-    [code(key.key), code(key.env), typeText(key), defaultText(key), key.description].map(cell),
-  );
-  return [
-    ['Key', 'Environment variable', 'Type', 'Default', 'Description'],
-    ['---', '---', '---', '---', '---'],
-    ...rows,
-  ]
-    .map((row) => `| ${row.join(' | ')} |`)
-    .join('\n');
+  const rows = configKeys.map((key) => [
+    code(key.key),
+    code(key.env),
+    typeText(key),
+    defaultText(key),
+    key.description,
+  ]);
+  return markdownTable(['Key', 'Environment variable', 'Type', 'Default', 'Description'], rows);
 }
+
+const section = generatedSectionOf('docs/config.md', DOCS_START, DOCS_END);
 
 /** The text between the markers, or undefined when they are missing. */
 export function extractGeneratedSection(markdown: string): string | undefined {
-  const start = markdown.indexOf(DOCS_START);
-  const end = markdown.indexOf(DOCS_END);
-  if (start < 0 || end < start) return undefined;
-  return markdown.slice(start + DOCS_START.length, end);
+  return section.extract(markdown);
 }
 
 /** What belongs between the markers. */
@@ -64,10 +63,5 @@ export function generatedSection(): string {
 
 /** `markdown` with the section between the markers replaced by the current table. */
 export function updateConfigDocs(markdown: string): string {
-  const current = extractGeneratedSection(markdown);
-  if (current === undefined) {
-    throw new Error(`docs/config.md must contain ${DOCS_START} and ${DOCS_END}, in that order`);
-  }
-  const start = markdown.indexOf(DOCS_START) + DOCS_START.length;
-  return markdown.slice(0, start) + generatedSection() + markdown.slice(start + current.length);
+  return section.replace(markdown, generatedSection());
 }

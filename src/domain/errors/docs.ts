@@ -3,6 +3,11 @@
  * Regenerate with `npx tsx scripts/gen-error-docs.ts`; docs.test.ts fails when it is stale.
  * Pure: the reading and writing of the file happen in the script and the test.
  */
+import {
+  code,
+  generatedSection as generatedSectionOf,
+  markdownTable,
+} from '../docs/generated-markdown.js';
 import { errorRegistry, type ErrorName } from './registry.js';
 
 export const DOCS_START = '<!-- generated:errors:start -->';
@@ -176,9 +181,6 @@ export const entraEquivalents: Readonly<Partial<Record<ErrorName, string>>> = {
   ADMIN_SSPR_DISABLED: 'SSPR_009, password reset turned off for administrators',
 };
 
-const code = (text: string): string => `\`${text}\``;
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
 function whatToDo(name: ErrorName): string {
   const parts: string[] = [errorGuidance[name]];
   if (errorRegistry[name].status === 429) {
@@ -198,25 +200,16 @@ export function errorNames(): ErrorName[] {
 export function renderErrorDocs(): string {
   const rows = errorNames().map((name) => {
     const spec = errorRegistry[name];
-    return [code(spec.code), String(spec.status), code(name), spec.message, whatToDo(name)].map(
-      cell,
-    );
+    return [code(spec.code), String(spec.status), code(name), spec.message, whatToDo(name)];
   });
-  return [
-    ['Code', 'HTTP', 'Name', 'Message', 'What to do'],
-    ['---', '---', '---', '---', '---'],
-    ...rows,
-  ]
-    .map((row) => `| ${row.join(' | ')} |`)
-    .join('\n');
+  return markdownTable(['Code', 'HTTP', 'Name', 'Message', 'What to do'], rows);
 }
+
+const section = generatedSectionOf('docs/errors.md', DOCS_START, DOCS_END);
 
 /** The text between the markers, or undefined when they are missing. */
 export function extractGeneratedSection(markdown: string): string | undefined {
-  const start = markdown.indexOf(DOCS_START);
-  const end = markdown.indexOf(DOCS_END);
-  if (start < 0 || end < start) return undefined;
-  return markdown.slice(start + DOCS_START.length, end);
+  return section.extract(markdown);
 }
 
 /** What belongs between the markers. */
@@ -226,10 +219,5 @@ export function generatedSection(): string {
 
 /** `markdown` with the section between the markers replaced by the current table. */
 export function updateErrorDocs(markdown: string): string {
-  const current = extractGeneratedSection(markdown);
-  if (current === undefined) {
-    throw new Error(`docs/errors.md must contain ${DOCS_START} and ${DOCS_END}, in that order`);
-  }
-  const start = markdown.indexOf(DOCS_START) + DOCS_START.length;
-  return markdown.slice(0, start) + generatedSection() + markdown.slice(start + current.length);
+  return section.replace(markdown, generatedSection());
 }
