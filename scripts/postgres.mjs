@@ -105,22 +105,33 @@ export async function startPostgres({ baseDir = defaultBaseDir } = {}) {
     log(`nothing answers at SSPR_TEST_PG_URL (${host}:${port || 5432}); starting a private one`);
   }
   const binDir = await ensureBinDir();
-  const root = join(resolve(baseDir), 'pg');
-  const dataDir = join(root, 'data');
+  let root = join(resolve(baseDir), 'pg');
   // A stale cluster from a crashed run: stop whatever still runs there, then start afresh.
-  await pgCtlStop(binDir, dataDir, 'immediate').catch(() => undefined);
+  await pgCtlStop(binDir, join(root, 'data'), 'immediate').catch(() => undefined);
   await rm(root, { recursive: true, force: true });
   await mkdir(join(root, 'run'), { recursive: true });
+  if (isRoot) {
+    // PostgreSQL refuses to run as root: the cluster belongs to the `postgres` system user.
+    await run('chown', ['-R', 'postgres:postgres', root]);
+    const reachable = () => succeeds(run('test', ['-w', root], { asPostgres: true }));
+    if (!(await reachable())) await chmod(resolve(baseDir), 0o711); // e.g. a mkdtemp directory
+    if (!(await reachable())) {
+      // The checkout lies below a directory other users cannot enter (e.g. a 0700 mkdtemp):
+      // keep the throw-away cluster in the system's temp directory instead.
+      await rm(root, { recursive: true, force: true });
+      root = await mkdtemp(join(tmpdir(), 'sspr-pg-'));
+      await chmod(root, 0o711);
+      await mkdir(join(root, 'run'));
+      await run('chown', ['-R', 'postgres:postgres', root]);
+      log(`the checkout is not reachable by user postgres; the cluster lives in ${root}`);
+    }
+    if (!(await reachable())) throw new Error(`user postgres cannot reach ${root} (chmod o+x)`);
+  }
+  const dataDir = join(root, 'data');
   // Unix socket paths are limited to 107 bytes; fall back to a short directory.
   const short = join(root, 'run').length <= 80;
   const socketDir = short ? join(root, 'run') : await mkdtemp(join(tmpdir(), 'sspr-pg-'));
-  if (isRoot) {
-    // PostgreSQL refuses to run as root: the cluster belongs to the `postgres` system user.
-    await run('chown', ['-R', 'postgres:postgres', root, socketDir]);
-    const reachable = () => succeeds(run('test', ['-w', root], { asPostgres: true }));
-    if (!(await reachable())) await chmod(resolve(baseDir), 0o711); // e.g. a mkdtemp directory
-    if (!(await reachable())) throw new Error(`user postgres cannot reach ${root} (chmod o+x)`);
-  }
+  if (isRoot && !short) await run('chown', ['-R', 'postgres:postgres', socketDir]);
   log(`initdb ${dataDir}`);
   const initdb = ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C'];
   await run(join(binDir, 'initdb'), [...initdb, '--no-sync'], { asPostgres: true });
