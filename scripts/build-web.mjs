@@ -1,5 +1,6 @@
-// Builds the browser portal: web/portal/main.ts → dist/web/assets/portal.js (esbuild, ESM, minified),
-// and copies the static files (dist/web/index.html, dist/web/assets/styles.css).
+// Builds the browser pages with esbuild (ESM, minified), one bundle per page, and copies the static
+// files: web/<page>/main.ts → dist/web/assets/<page>.js, web/<page>/<html> → dist/web/<html>,
+// web/styles.css → dist/web/assets/styles.css.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -8,9 +9,16 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const out = `${root}dist/web/`;
 const started = performance.now();
 
+/** The pages the server serves (src/server/routes/web.ts): `/`, `/account`, `/admin`. */
+const pages = [
+  { name: 'portal', html: 'index.html' },
+  { name: 'account', html: 'account.html' },
+  { name: 'admin', html: 'admin.html' },
+];
+
 await mkdir(`${out}assets`, { recursive: true });
 await build({
-  entryPoints: [`${root}web/portal/main.ts`],
+  entryPoints: Object.fromEntries(pages.map((p) => [p.name, `${root}web/${p.name}/main.ts`])),
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -18,11 +26,12 @@ await build({
   minify: true,
   sourcemap: false,
   legalComments: 'none',
-  outfile: `${out}assets/portal.js`,
+  outdir: `${out}assets`,
   logLevel: 'warning',
 });
-await copyFile(`${root}web/portal/index.html`, `${out}index.html`);
+for (const page of pages)
+  await copyFile(`${root}web/${page.name}/${page.html}`, `${out}${page.html}`);
 await copyFile(`${root}web/styles.css`, `${out}assets/styles.css`);
 console.log(
-  `web portal built in ${String(Math.round(performance.now() - started))} ms → dist/web/`,
+  `web pages (${pages.map((p) => p.name).join(', ')}) built in ${String(Math.round(performance.now() - started))} ms → dist/web/`,
 );

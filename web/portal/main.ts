@@ -6,6 +6,8 @@ import { solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey as webPbkdf2 } from 'altcha-lib/algorithms/web/pbkdf2';
 import { deriveKey as webSha } from 'altcha-lib/algorithms/web/sha';
 import { format, messagesFor, pickLanguage, type MessageKey } from './i18n.js';
+import { api, ApiError, setNetworkErrorMessage } from '../shared/api.js';
+import { byId, el, setBusy, translateStatic } from '../shared/dom.js';
 
 type MethodName = 'email' | 'totp' | 'securityQuestions' | (string & {});
 
@@ -43,69 +45,12 @@ interface CheckAnswer {
   readonly policy: readonly RuleDescription[];
 }
 
-const API = '/api/v1';
 const lang = pickLanguage(
   location.search,
   navigator.languages.length > 0 ? navigator.languages : [navigator.language],
 );
 const t = messagesFor(lang);
-
-class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly correlationId: string | undefined,
-    readonly details: unknown,
-  ) {
-    super(message);
-  }
-}
-
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed getElementById
-function byId<T extends HTMLElement = HTMLElement>(id: string): T {
-  const element = document.getElementById(id);
-  if (element === null) throw new Error(`missing #${id}`);
-  return element as T;
-}
-
-// The caller names the answer's shape; the API's JSON is trusted to match (same origin).
-async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(API + path, {
-      method,
-      credentials: 'same-origin',
-      headers:
-        body === undefined
-          ? { accept: 'application/json' }
-          : { accept: 'application/json', 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch {
-    throw new ApiError(t.networkError, 'NETWORK', undefined, undefined);
-  }
-  const text = await response.text();
-  let data: unknown = undefined;
-  try {
-    data = text.length > 0 ? JSON.parse(text) : undefined;
-  } catch {
-    data = undefined;
-  }
-  if (!response.ok) {
-    const error = (
-      data as
-        | { error?: { code?: string; message?: string; correlationId?: string; details?: unknown } }
-        | undefined
-    )?.error;
-    throw new ApiError(
-      error?.message ?? `HTTP ${String(response.status)}`,
-      error?.code ?? `HTTP_${String(response.status)}`,
-      error?.correlationId ?? response.headers.get('x-correlation-id') ?? undefined,
-      error?.details,
-    );
-  }
-  return data as T;
-}
+setNetworkErrorMessage(t.networkError);
 
 // ---- status region ------------------------------------------------------------------------------
 
@@ -167,32 +112,10 @@ function showStep(step: Step): void {
   byId(steps[step]).focus();
 }
 
-function setBusy(form: HTMLFormElement, busy: boolean): void {
-  for (const element of Array.from(form.elements)) {
-    if (element instanceof HTMLButtonElement || element instanceof HTMLInputElement)
-      element.disabled = busy;
-  }
-  form.setAttribute('aria-busy', String(busy));
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<HTMLElementTagNameMap[K]> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const element = document.createElement(tag);
-  Object.assign(element, props);
-  element.append(...children);
-  return element;
-}
-
 // ---- translations of the static page -----------------------------------------------------------
 
 document.documentElement.lang = lang;
-for (const node of Array.from(document.querySelectorAll<HTMLElement>('[data-i18n]'))) {
-  const key = node.dataset.i18n as MessageKey | undefined;
-  if (key !== undefined && key in t) node.textContent = t[key];
-}
+translateStatic(t);
 
 const startOver = byId<HTMLAnchorElement>('start-over');
 

@@ -45,14 +45,25 @@ function notFound(): never {
   throw new SsprError('ROUTE_NOT_FOUND');
 }
 
-/** The browser portal: `GET /` (the page) and `GET /assets/:file` (its bundle and styles). */
+/**
+ * The browser pages: `GET /` (self-service reset), `GET /account` (sign-in and security info),
+ * `GET /admin` (admin center), and `GET /assets/:file` (their bundles and styles).
+ */
 export function webRoutes(): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/', { schema: { hide: true } }, async (request, reply) => {
-      const html = await readOrUndefined(new URL('index.html', WEB_ROOT));
-      if (html === undefined) return notBuilt();
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
-    });
+    const page = (url: string, file: string) => {
+      app.get(url, { schema: { hide: true } }, async (request, reply) => {
+        const html = await readOrUndefined(new URL(file, WEB_ROOT));
+        if (html === undefined) return notBuilt();
+        return reply
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'no-cache')
+          .send(html);
+      });
+    };
+    page('/', 'index.html');
+    page('/account', 'account.html');
+    page('/admin', 'admin.html');
 
     app.get<{ Params: { file: string } }>(
       '/assets/:file',

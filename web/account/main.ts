@@ -1,0 +1,2 @@
+/** The account page (placeholder until it is built). */
+export {};

@@ -1,0 +1,2 @@
+/** The admin page (placeholder until it is built). */
+export {};
