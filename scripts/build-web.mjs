@@ -1,6 +1,6 @@
 // Builds the browser pages with esbuild (ESM, minified), one bundle per page, and copies the static
 // files: web/<page>/main.ts → dist/web/assets/<page>.js, web/<page>/<html> → dist/web/<html>,
-// web/styles.css → dist/web/assets/styles.css.
+// web/styles.css → dist/web/assets/styles.css, web/admin/admin.css → dist/web/assets/admin.css.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -32,6 +32,7 @@ await build({
 for (const page of pages)
   await copyFile(`${root}web/${page.name}/${page.html}`, `${out}${page.html}`);
 await copyFile(`${root}web/styles.css`, `${out}assets/styles.css`);
+await copyFile(`${root}web/admin/admin.css`, `${out}assets/admin.css`);
 console.log(
   `web pages (${pages.map((p) => p.name).join(', ')}) built in ${String(Math.round(performance.now() - started))} ms → dist/web/`,
 );
