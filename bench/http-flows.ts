@@ -11,16 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createNodeRandom } from '../src/adapters/crypto/node-random.js';
-import { generateTotpSecret, totpCodeAt } from '../src/domain/methods/totp.js';
-import { createJsonClient, type JsonClient, type JsonResponse } from './http-client.js';
-import { runBounded } from './pool.js';
+import { generateTotpSecret } from '../src/domain/methods/totp.js';
+import { createJsonClient } from './http-client.js';
+import { driveFlows, type DriveResult, type Step } from './flow-driver.js';
 import { fixed, int, ms, progress, renderTable } from './report.js';
 import type { ChildMessage, SeedUser, StartMessage } from './server-messages.js';
 import { percentile } from './stats.js';
 
 export type StoreName = 'sqlite' | 'postgres';
-export const STEPS = ['start', 'verify', 'reset'] as const;
-export type Step = (typeof STEPS)[number];
 
 export interface FlowBenchOptions {
   readonly stores: readonly StoreName[];
@@ -49,7 +47,7 @@ export interface FlowFailure {
   readonly store: StoreName;
   readonly timingFloorMs: number;
   readonly phase: 'warm-up' | 'measured';
-  readonly upn: string;
+  readonly user: string;
   readonly step: Step;
   readonly status: number;
   readonly detail: string;
@@ -62,7 +60,6 @@ export interface FlowBenchResult {
 
 /** The floors compared per store: the production default (null = as the root sets it) and none. */
 const FLOORS: readonly (number | null)[] = [null, 0];
-const API = '/api/v1/sspr/flows';
 const SERVER_PROCESS = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
@@ -125,7 +122,11 @@ export async function runFlowBench(options: FlowBenchOptions): Promise<FlowBench
           const warm = users.slice(next, next + options.warmupFlows);
           next += warm.length;
           progress(`${label}: warm-up, ${warm.length} flows`);
-          const warmRun = await driveFlows(client, warm, options.concurrency, Infinity);
+          const warmRun = await driveFlows(client, warm, {
+            concurrency: options.concurrency,
+            maxMs: Infinity,
+            passwordFor: newPasswordFor,
+          });
           for (const f of warmRun.failures)
             failures.push({ ...f, store, timingFloorMs: server.timingFloorMs, phase: 'warm-up' });
           const measured = users.slice(next, next + options.maxFlows);
@@ -133,12 +134,11 @@ export async function runFlowBench(options: FlowBenchOptions): Promise<FlowBench
             `${label}: measuring, up to ${measured.length} flows or ${options.maxSeconds} s, concurrency ${options.concurrency}`,
           );
           await server.mark();
-          const run = await driveFlows(
-            client,
-            measured,
-            options.concurrency,
-            options.maxSeconds * 1000,
-          );
+          const run = await driveFlows(client, measured, {
+            concurrency: options.concurrency,
+            maxMs: options.maxSeconds * 1000,
+            passwordFor: newPasswordFor,
+          });
           next += run.started;
           for (const f of run.failures)
             failures.push({ ...f, store, timingFloorMs: server.timingFloorMs, phase: 'measured' });
@@ -188,112 +188,8 @@ function makeUsers(count: number): SeedUser[] {
   }));
 }
 
-type PartialFailure = Omit<FlowFailure, 'store' | 'timingFloorMs' | 'phase'>;
-
-interface DriveResult {
-  readonly started: number;
-  readonly elapsedMs: number;
-  readonly flowMs: number[];
-  readonly stepMs: Record<Step, number[]>;
-  readonly failures: PartialFailure[];
-}
-
-/** Runs one flow per user, `concurrency` at a time, until the users or the time run out. */
-async function driveFlows(
-  client: JsonClient,
-  users: readonly SeedUser[],
-  concurrency: number,
-  maxMs: number,
-): Promise<DriveResult> {
-  const flowMs: number[] = [];
-  const stepMs: Record<Step, number[]> = { start: [], verify: [], reset: [] };
-  const failures: PartialFailure[] = [];
-  const ticker = Number.isFinite(maxMs)
-    ? setInterval(() => {
-        progress(`  … ${flowMs.length} flows done, ${failures.length} failed`);
-      }, 5_000)
-    : undefined;
-  try {
-    const { started, elapsedMs } = await runBounded({
-      concurrency,
-      maxTasks: users.length,
-      maxMs,
-      task: async (index) => {
-        const user = users[index];
-        if (user === undefined) return;
-        const outcome = await oneFlow(client, user, index);
-        if ('failure' in outcome) {
-          failures.push(outcome.failure);
-          return;
-        }
-        flowMs.push(outcome.total);
-        for (const step of STEPS) stepMs[step].push(outcome.steps[step]);
-      },
-    });
-    return { started, elapsedMs, flowMs, stepMs, failures };
-  } finally {
-    if (ticker !== undefined) clearInterval(ticker);
-  }
-}
-
-type FlowOutcome =
-  | { readonly total: number; readonly steps: Record<Step, number> }
-  | { readonly failure: PartialFailure };
-
 /** A new password per user that passes the cloud policy and the banned-password check. */
 const newPasswordFor = (index: number): string => `Harbor-Kite-${String(index).padStart(4, '0')}!`;
-
-async function oneFlow(client: JsonClient, user: SeedUser, index: number): Promise<FlowOutcome> {
-  const steps: Record<Step, number> = { start: 0, verify: 0, reset: 0 };
-  const timed = async (step: Step, path: string, body: unknown): Promise<JsonResponse> => {
-    const begin = performance.now();
-    const response = await client.post(path, body);
-    steps[step] = performance.now() - begin;
-    return response;
-  };
-  const failed = (step: Step, status: number, detail: string): FlowOutcome => ({
-    failure: { upn: user.upn, step, status, detail },
-  });
-  let step: Step = 'start';
-  try {
-    const started = await timed('start', API, { userId: user.upn });
-    const flowId = field(started.body, 'flowId');
-    if (started.status !== 201 || flowId === undefined) {
-      return failed(step, started.status, describeBody(started.body));
-    }
-    step = 'verify';
-    const code = totpCodeAt(user.secret, new Date());
-    const verified = await timed('verify', `${API}/${flowId}/verify`, { method: 'totp', code });
-    if (verified.status !== 200 || field(verified.body, 'state') !== 'new_password') {
-      return failed(step, verified.status, describeBody(verified.body));
-    }
-    step = 'reset';
-    const reset = await timed('reset', `${API}/${flowId}/reset`, {
-      newPassword: newPasswordFor(index),
-    });
-    if (reset.status !== 200 || field(reset.body, 'state') !== 'completed') {
-      return failed(step, reset.status, describeBody(reset.body));
-    }
-  } catch (error) {
-    return failed(step, 0, error instanceof Error ? error.message : String(error));
-  }
-  return { total: steps.start + steps.verify + steps.reset, steps };
-}
-
-function field(body: unknown, name: string): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const value = (body as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** The error code and message of an error answer, else the (shortened) body. */
-function describeBody(body: unknown): string {
-  if (typeof body === 'object' && body !== null && 'error' in body) {
-    const error = (body as { error: { code?: unknown; message?: unknown } }).error;
-    return `${String(error.code)} ${String(error.message)}`;
-  }
-  return JSON.stringify(body).slice(0, 200);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The server process and PostgreSQL
@@ -462,7 +358,7 @@ export function renderFailures(failures: readonly FlowFailure[], limit = 20): st
       f.step,
       String(f.status),
       f.detail.split('\n', 1)[0] ?? '',
-      f.upn,
+      f.user,
     ]);
   return renderTable(
     [

@@ -17,14 +17,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, type Client } from 'ldapts';
 import { createNodeRandom } from '../src/adapters/crypto/node-random.js';
-import { generateTotpSecret, totpCodeAt } from '../src/domain/methods/totp.js';
+import { generateTotpSecret } from '../src/domain/methods/totp.js';
 import { cleanupScope } from './cleanup.js';
 import {
   startBenchDirectory,
   type BenchDirectory,
   type DirectoryName,
 } from './directory-servers.js';
-import { createJsonClient, type JsonClient, type JsonResponse } from './http-client.js';
+import { createJsonClient } from './http-client.js';
+import { driveFlows, type Step } from './flow-driver.js';
 import {
   PASSWORD_MODIFY_OID,
   boundClient,
@@ -54,9 +55,6 @@ export interface WritebackOptions {
   /** null: the production default (250 ms). */
   readonly timingFloorMs: number | null;
 }
-
-const STEPS = ['start', 'verify', 'reset'] as const;
-type Step = (typeof STEPS)[number];
 
 export interface WritebackFailure {
   readonly directory: DirectoryName;
@@ -103,7 +101,6 @@ interface BenchUser {
   readonly secret: string;
 }
 
-const API = '/api/v1/sspr/flows';
 /** New passwords: unique per user and per path, accepted by the cloud rules and both directories. */
 const flowPassword = (i: number): string => `Harbor-Kite-${String(i).padStart(5, '0')}!`;
 const rawPassword = (i: number): string => `Raw-Ledger-${String(i).padStart(5, '0')}#q`;
@@ -169,7 +166,11 @@ async function benchOne(
     try {
       const warmUsers = created.users.slice(0, warm);
       progress(`writeback ${name}: ours, warm-up ${warmUsers.length} flows`);
-      const warmRun = await driveFlows(client, warmUsers, 0, target.concurrency, Infinity);
+      const warmRun = await driveFlows(client, warmUsers, {
+        concurrency: target.concurrency,
+        maxMs: Infinity,
+        passwordFor: flowPassword,
+      });
       for (const f of warmRun.failures)
         failures.push({ ...f, directory: name, phase: 'ours warm-up' });
 
@@ -179,13 +180,12 @@ async function benchOne(
       );
       const cpuBefore = { server: cpuMsOf([stack.serverPid]), agent: cpuMsOf([stack.agentPid]) };
       const directoryCpu = groupCpuMeter(daemonPid);
-      const run = await driveFlows(
-        client,
-        measured,
-        warm,
-        target.concurrency,
-        target.seconds * 1000,
-      );
+      const run = await driveFlows(client, measured, {
+        concurrency: target.concurrency,
+        maxMs: target.seconds * 1000,
+        passwordFor: flowPassword,
+        indexOffset: warm,
+      });
       const directoryCpuMs = directoryCpu.stop();
       for (const f of run.failures) failures.push({ ...f, directory: name, phase: 'ours' });
       ours = {
@@ -298,119 +298,6 @@ async function createBenchUsers(
   } finally {
     await unbindAll(clients);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ours: complete flows over HTTP
-
-type PartialFailure = Omit<WritebackFailure, 'directory' | 'phase'>;
-
-interface DriveResult {
-  readonly elapsedMs: number;
-  readonly flowMs: number[];
-  readonly stepMs: Record<Step, number[]>;
-  readonly failures: PartialFailure[];
-}
-
-async function driveFlows(
-  client: JsonClient,
-  users: readonly BenchUser[],
-  offset: number,
-  concurrency: number,
-  maxMs: number,
-): Promise<DriveResult> {
-  const flowMs: number[] = [];
-  const stepMs: Record<Step, number[]> = { start: [], verify: [], reset: [] };
-  const failures: PartialFailure[] = [];
-  const stopTicker = Number.isFinite(maxMs)
-    ? ticker(() => `${flowMs.length} flows done, ${failures.length} failed`)
-    : () => undefined;
-  try {
-    const { elapsedMs } = await runWorkers({
-      workers: Array.from({ length: concurrency }, (_, i) => i),
-      maxTasks: users.length,
-      maxMs,
-      task: async (_worker, index) => {
-        const user = users[index];
-        if (user === undefined) return;
-        const outcome = await oneFlow(client, user, offset + index);
-        if ('failure' in outcome) {
-          failures.push(outcome.failure);
-          return;
-        }
-        flowMs.push(outcome.total);
-        for (const step of STEPS) stepMs[step].push(outcome.steps[step]);
-      },
-    });
-    return { elapsedMs, flowMs, stepMs, failures };
-  } finally {
-    stopTicker();
-  }
-}
-
-type FlowOutcome =
-  | { readonly total: number; readonly steps: Record<Step, number> }
-  | { readonly failure: PartialFailure };
-
-async function oneFlow(client: JsonClient, user: BenchUser, index: number): Promise<FlowOutcome> {
-  const steps: Record<Step, number> = { start: 0, verify: 0, reset: 0 };
-  const timed = async (step: Step, path: string, body: unknown): Promise<JsonResponse> => {
-    const begin = performance.now();
-    const response = await client.post(path, body);
-    steps[step] = performance.now() - begin;
-    return response;
-  };
-  const failed = (step: Step, status: number, detail: string): FlowOutcome => ({
-    failure: { user: user.upn, step, status, detail },
-  });
-  let step: Step = 'start';
-  try {
-    const started = await timed('start', API, { userId: user.upn });
-    const flowId = field(started.body, 'flowId');
-    if (started.status !== 201 || flowId === undefined) {
-      return failed(step, started.status, describeBody(started.body));
-    }
-    step = 'verify';
-    const code = totpCodeAt(user.secret, new Date());
-    const verified = await timed('verify', `${API}/${flowId}/verify`, { method: 'totp', code });
-    if (verified.status !== 200 || field(verified.body, 'state') !== 'new_password') {
-      return failed(step, verified.status, describeBody(verified.body));
-    }
-    step = 'reset';
-    const reset = await timed('reset', `${API}/${flowId}/reset`, {
-      newPassword: flowPassword(index),
-    });
-    if (reset.status !== 200 || field(reset.body, 'state') !== 'completed') {
-      return failed(step, reset.status, describeBody(reset.body));
-    }
-  } catch (error) {
-    return failed(step, 0, error instanceof Error ? error.message : String(error));
-  }
-  return { total: steps.start + steps.verify + steps.reset, steps };
-}
-
-function field(body: unknown, name: string): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const value = (body as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function describeBody(body: unknown): string {
-  if (typeof body === 'object' && body !== null && 'error' in body) {
-    const error = (body as { error: { code?: unknown; message?: unknown; details?: unknown } })
-      .error;
-    // A policy refusal lists every rule: keep the ones that failed.
-    const rules = (error.details as { rules?: { id?: string; ok?: boolean }[] } | undefined)?.rules;
-    const failing = rules?.filter((r) => r.ok === false);
-    const details =
-      failing !== undefined
-        ? ` failed rules: ${JSON.stringify(failing)}`
-        : error.details === undefined
-          ? ''
-          : ` ${JSON.stringify(error.details)}`;
-    return `${String(error.code)} ${String(error.message)}${details}`.slice(0, 300);
-  }
-  return JSON.stringify(body).slice(0, 200);
 }
 
 // ---------------------------------------------------------------------------------------------
