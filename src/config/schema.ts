@@ -104,6 +104,23 @@ const hasProtocol = (protocols: readonly string[]) => (value: string) => {
   }
 };
 
+const isLoopbackHost = (hostname: string): boolean => {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  return isIP(host) === 4 ? host.startsWith('127.') : host === '::1';
+};
+
+/** https, or http to a loopback address; never user:password in the URL (use the token key). */
+const isWebhookUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value);
+    if (url.host === '' || url.username !== '' || url.password !== '') return false;
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
+};
+
 // ---------------------------------------------------------------------------------------------
 // Rules across keys. They run even when a sibling key is invalid (every problem at once), so they
 // read the value defensively. Declared before use: the sections below refer to them.
@@ -127,6 +144,33 @@ function checkSmtp(smtp: unknown, ctx: z.RefinementCtx): void {
       code: 'custom',
       path: ['user'],
       message: 'is required when mail.smtp.password is set',
+    });
+  }
+}
+
+function checkSms(sms: unknown, ctx: z.RefinementCtx): void {
+  const provider = at(sms, 'provider');
+  if (provider === 'webhook' && at(at(sms, 'webhook'), 'url') === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['webhook', 'url'],
+      message: 'is required when sms.provider is webhook',
+    });
+  }
+  if (provider === 'twilio') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['provider'],
+      message:
+        'twilio is not available yet; use webhook (a relay to your provider) or none (docs/phone-methods.md)',
+    });
+  }
+  const webhook = at(sms, 'webhook');
+  if (typeof at(webhook, 'header') === 'string' && at(webhook, 'token') === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['webhook', 'token'],
+      message: 'is required when sms.webhook.header is set',
     });
   }
 }
@@ -210,6 +254,46 @@ const smtpSchema = z
   .superRefine(checkSmtp, { when: () => true })
   .prefault({})
   .describe('Outgoing mail (verification codes, notifications).');
+
+const smsWebhookSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .refine(
+        isWebhookUrl,
+        'must be an https:// URL without credentials (http:// only to a loopback address such as 127.0.0.1)',
+      )
+      .optional()
+      .describe(
+        'Where each text / call request is POSTed as JSON `{to, channel, text, code?}`: https, or http to a loopback address (a local relay). Required with `provider: webhook`.',
+      ),
+    token: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .meta(secret)
+      .describe(
+        'Shared secret sent with every request: `Authorization: Bearer <token>`, or the bare value in `sms.webhook.header` when set. Secret: prefer `SSPR_SMS_WEBHOOK_TOKEN_FILE`.',
+      ),
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'must be an HTTP header name, e.g. X-Api-Key')
+      .optional()
+      .describe(
+        'Send the token in this header (e.g. `X-Api-Key`) instead of `Authorization: Bearer`.',
+      ),
+    timeoutMs: z
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(10_000)
+      .describe(
+        'How long one request may take (connect, send, answer) before the send fails with SSPR_8002, in ms.',
+      ),
+  })
+  .prefault({})
+  .describe('The generic HTTP webhook SMS / voice provider.');
 
 const directorySchema = z
   .strictObject({
@@ -421,9 +505,11 @@ const baseSchema = z.strictObject({
         .enum(SMS_PROVIDERS)
         .default('none')
         .describe(
-          'SMS / voice provider: `none` disables the sms and voice methods (demo mode uses the outbox).',
+          'SMS / voice provider for the phone methods (mobile: text or call, office: call): `webhook` POSTs each message as JSON to `sms.webhook.url` (docs/phone-methods.md); `none` turns the phone methods off (SSPR_3506); `twilio` is reserved, not available yet. Demo mode always uses the development outbox.',
         ),
+      webhook: smsWebhookSchema,
     })
+    .superRefine(checkSms, { when: () => true })
     .prefault({})
     .describe('Server: text messages and voice calls.'),
   sync: z

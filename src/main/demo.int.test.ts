@@ -141,6 +141,10 @@ describe('sspr demo', () => {
     expect(before.users.find((u) => u.upn === 'alex.wilber@contoso.com')?.methods).toEqual([
       'totp:active',
     ]);
+    expect(before.users.find((u) => u.upn === 'lynne.robbins@contoso.com')?.methods).toEqual([
+      'sms:active',
+      'voice:active',
+    ]);
     await first.close();
 
     const second = await start();
@@ -152,7 +156,7 @@ describe('sspr demo', () => {
     expect(secretOf('alex.wilber@contoso.com')).toBe(secrets.get('alex.wilber@contoso.com'));
   });
 
-  it('resets Alex with the printed secret and Adele with the code from the dev outbox', async () => {
+  it('resets Alex with the printed secret, Adele and Lynne (text) with codes from the dev outbox', async () => {
     const runtime = await start();
     const printed = await banner(runtime, await seedDemo(runtime));
     expect(printed.text).toContain(`${URL_BASE}/dev/outbox`);
@@ -180,7 +184,26 @@ describe('sspr demo', () => {
       return { method: 'email', code: code ?? '' };
     });
 
-    // The outbox page shows the notification too, and the audit has both resets.
+    await resetWith(runtime, 'lynne.robbins@contoso.com', async (flow) => {
+      expect(flow.methods).toEqual([
+        { method: 'sms', hint: '+1 •••••••• 23' },
+        { method: 'voice', hint: '+1 •••••••• 23' },
+      ]);
+      const sent = await post(runtime, `/api/v1/sspr/flows/${flow.flowId}/challenge`, {
+        method: 'sms',
+      });
+      expect(sent.statusCode, sent.body).toBe(200);
+      const outbox = await runtime.app.inject({ method: 'GET', url: '/api/v1/dev/outbox' });
+      const texts = outbox
+        .json<{ messages: { to: string; channel: string; text: string }[] }>()
+        .messages.filter((m) => m.to === '+1 4255550123');
+      expect(texts.map((m) => m.channel)).toEqual(['sms']);
+      const code = /\b(\d{8})\b/.exec(texts[0]?.text ?? '')?.[1];
+      expect(code).toBeDefined();
+      return { method: 'sms', code: code ?? '' };
+    });
+
+    // The outbox page shows the notification too, and the audit has the three resets.
     const page = await runtime.app.inject({ method: 'GET', url: '/dev/outbox' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
@@ -195,7 +218,11 @@ describe('sspr demo', () => {
     });
     expect(audit.statusCode, audit.body).toBe(200);
     const targets = audit.json<{ items: { targetUpn: string }[] }>().items.map((e) => e.targetUpn);
-    expect(targets.sort()).toEqual(['adele.vance@contoso.com', 'alex.wilber@contoso.com']);
+    expect(targets.sort()).toEqual([
+      'adele.vance@contoso.com',
+      'alex.wilber@contoso.com',
+      'lynne.robbins@contoso.com',
+    ]);
   });
 
   it('has no dev outbox when demo mode is off', async () => {

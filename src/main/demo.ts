@@ -16,6 +16,8 @@ export interface DemoUser {
   readonly roles?: readonly ['globalAdministrator'];
   readonly email?: string;
   readonly totp?: boolean;
+  /** A registered mobile phone (Entra form): the sms and voice methods. */
+  readonly mobilePhone?: string;
 }
 
 /** Sample cloud-only users. Their passwords meet the cloud policy and are printed on purpose. */
@@ -57,6 +59,15 @@ export const demoUsers: readonly DemoUser[] = [
     email: 'it-admin@example.org',
     totp: true,
   },
+  {
+    upn: 'lynne.robbins@contoso.com',
+    displayName: 'Lynne Robbins',
+    givenName: 'Lynne',
+    surname: 'Robbins',
+    password: 'Meadow-Flint-3846!',
+    note: 'mobile phone +1 4255550123 (text or call; codes in the dev outbox)',
+    mobilePhone: '+1 4255550123',
+  },
 ];
 
 const ctx = { correlationId: 'demo-seed', ip: null, userAgent: 'sspr demo' };
@@ -71,7 +82,7 @@ export async function seedDemo(runtime: ServerRuntime): Promise<Map<string, stri
     { id: null, upn: 'demo' },
     {
       enabledFor: 'all',
-      methods: { totp: true, email: true, securityQuestions: true },
+      methods: { totp: true, email: true, sms: true, voice: true, securityQuestions: true },
       notifications: { notifyAdminsOnAdminReset: true },
     },
   );
@@ -108,6 +119,20 @@ export async function seedDemo(runtime: ServerRuntime): Promise<Map<string, stri
         },
         now,
       );
+    }
+    if (d.mobilePhone !== undefined && !methods.some((m) => m.kind === 'sms')) {
+      for (const kind of ['sms', 'voice'] as const) {
+        await s.store.methods.create(
+          {
+            id: s.random.uuid(),
+            userId: user.id,
+            kind,
+            status: 'active',
+            data: { kind, phone: d.mobilePhone },
+          },
+          now,
+        );
+      }
     }
     if (d.totp === true) {
       const existing = methods.find(
@@ -155,7 +180,7 @@ export async function printDemoBanner(
     '',
     `  API:          ${api}`,
     `  OpenAPI:      ${api}/openapi.json`,
-    `  Dev outbox:   ${url}/dev/outbox   (every mail the demo "sends")`,
+    `  Dev outbox:   ${url}/dev/outbox   (every mail, text message and call the demo "sends")`,
     `  Health:       ${url}/healthz`,
     `  Data:         ${config.store.url}`,
     `  Admin token:  ${token}`,
@@ -172,6 +197,7 @@ export async function printDemoBanner(
     `  curl -s -X POST ${api}/sspr/flows/FLOW_ID/verify -H 'content-type: application/json' -d '{"method":"totp","code":"'$(npx sspr totp ${secrets.get('alex.wilber@contoso.com') ?? 'SECRET'})'"}'`,
     `  curl -s -X POST ${api}/sspr/flows/FLOW_ID/reset -H 'content-type: application/json' -d '{"newPassword":"Lantern-Reef-5082!"}'`,
     'Or for Adele (email): POST .../challenge {"method":"email"}, read the code at /dev/outbox, then .../verify {"method":"email","code":"…"}.',
+    'Or for Lynne (mobile phone): the same with {"method":"sms"} (a text) or {"method":"voice"} (a call).',
     '',
     'Admin API:',
     `  export SSPR_ADMIN_TOKEN=${token}`,

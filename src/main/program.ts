@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { isSsprError } from '../domain/errors/sspr-error.js';
 import { CliError } from '../cli/admin-client.js';
+import { registerAdminAuditExport } from '../cli/admin-audit-export.js';
 import { registerAdminPolicy } from '../cli/admin-policy.js';
 import { registerAdminSync } from '../cli/admin-sync.js';
 import { registerConfigValidate } from '../cli/config-validate.js';
@@ -219,6 +220,7 @@ export function buildProgram(io: CliIo, options: ProgramOptions = {}): Command {
     });
   registerAdminPolicy(admin, io);
   registerAdminSync(admin, io);
+  registerAdminAuditExport(admin, io);
   registerConfigValidate(program, io);
   registerTotpCode(program, io);
   return program;

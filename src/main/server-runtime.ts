@@ -8,6 +8,7 @@ import { ensureSecretKey } from '../config/secret-key.js';
 import { SsprError } from '../domain/errors/sspr-error.js';
 import type { AgentLink } from '../domain/ports/agent-link.js';
 import type { Mailer } from '../domain/ports/mailer.js';
+import type { SmsSender } from '../domain/ports/sms-sender.js';
 import { createStore, type SqlStore } from '../adapters/store/create-store.js';
 import { createArgon2Hasher } from '../adapters/crypto/argon2-hasher.js';
 import { createAesGcmSecretBox } from '../adapters/crypto/aes-gcm-secret-box.js';
@@ -15,6 +16,7 @@ import { createNodeRandom } from '../adapters/crypto/node-random.js';
 import { createSystemClock } from '../adapters/crypto/system-clock.js';
 import { createSmtpMailer } from '../adapters/mail/smtp-mailer.js';
 import { createDevOutbox, type DevOutbox } from '../adapters/mail/dev-outbox.js';
+import { createWebhookSmsSender } from '../adapters/sms/webhook-sms-sender.js';
 import { createAltchaCaptcha } from '../adapters/captcha/altcha-captcha.js';
 import { loadCommonPasswords } from '../adapters/banned-list/common-passwords.js';
 import { createAgentGateway, type AgentGateway } from '../server/agent-gateway.js';
@@ -71,10 +73,27 @@ function unconfiguredMailer(): Mailer {
   };
 }
 
+/**
+ * The text / voice provider: the outbox in demo mode, else `sms.provider`; undefined for `none`
+ * (the phone methods are then off). The schema refuses `twilio` and a webhook without a URL.
+ */
+function smsSenderFor(config: Config, outbox: DevOutbox | undefined): SmsSender | undefined {
+  if (outbox !== undefined) return outbox.sms;
+  const { provider, webhook } = config.sms;
+  if (provider !== 'webhook' || webhook.url === undefined) return undefined;
+  return createWebhookSmsSender({
+    url: webhook.url,
+    token: webhook.token,
+    header: webhook.header,
+    timeoutMs: webhook.timeoutMs,
+    userAgent: `OpenSSPR/${VERSION}`,
+  });
+}
+
 /** Composition root of the server: config → adapters → services → HTTP. */
 export async function createServerRuntime(
   config: Config,
-  overrides: { mailer?: Mailer; timingFloorMs?: number } = {},
+  overrides: { mailer?: Mailer; sms?: SmsSender; timingFloorMs?: number } = {},
 ): Promise<ServerRuntime> {
   const secret = await ensureSecretKey(config);
   const store = await createStore({ url: config.store.url });
@@ -138,6 +157,7 @@ export async function createServerRuntime(
     hasher: createArgon2Hasher(),
     secretBox: createAesGcmSecretBox(deriveKey(secret.key, 'secret-box')),
     mailer,
+    sms: overrides.sms ?? smsSenderFor(config, outbox),
     captcha: createAltchaCaptcha({ hmacKey: deriveKey(secret.key, 'captcha'), clock }),
     globalBannedTerms: loadCommonPasswords(),
     settings: {

@@ -214,7 +214,7 @@ export async function getUserDetail(deps: ServiceDeps, idOrUpn: string) {
   const user = await findUser(deps, idOrUpn);
   const policy = await getPolicy(deps.store);
   const methods = await deps.store.methods.listByUser(user.id);
-  const usable = usableMethods(user, methods, policy);
+  const usable = usableMethods(user, methods, policy, { phone: deps.sms !== undefined });
   const facts = await eligibilityFacts(deps, deps.store, user, policy, usable);
   const verdict = checkEligibility(policy, facts);
   return {

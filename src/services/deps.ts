@@ -5,6 +5,7 @@ import type { Mailer } from '../domain/ports/mailer.js';
 import type { PasswordHasher } from '../domain/ports/password-hasher.js';
 import type { Random } from '../domain/ports/random.js';
 import type { SecretBox } from '../domain/ports/secret-box.js';
+import type { SmsSender } from '../domain/ports/sms-sender.js';
 import type { Store } from '../domain/ports/store.js';
 
 /** Everything the use cases need, wired by a composition root in src/main/. */
@@ -15,6 +16,11 @@ export interface ServiceDeps {
   readonly hasher: PasswordHasher;
   readonly secretBox: SecretBox;
   readonly mailer: Mailer;
+  /**
+   * Text messages and voice calls (`sms.provider`, or the outbox in demo mode); undefined when no
+   * provider is configured: the phone methods are then not offered and registration answers SSPR_3506.
+   */
+  readonly sms?: SmsSender | undefined;
   readonly captcha: Captcha;
   /** The shipped global banned-password terms; the admin's custom list comes from the policy. */
   readonly globalBannedTerms: readonly string[];

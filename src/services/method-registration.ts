@@ -10,11 +10,12 @@ import {
   normalizeAnswer,
   validateSecurityQuestionRegistration,
 } from '../domain/methods/security-questions.js';
-import { maskEmail, parseEmail } from '../domain/methods/contact.js';
+import { maskEmail, parseEmail, parsePhone } from '../domain/methods/contact.js';
 import type { AuthMethod } from '../domain/model/auth-method.js';
+import type { PhoneChannel } from '../domain/ports/sms-sender.js';
 import type { MethodName, SsprPolicy } from '../domain/model/sspr-policy.js';
 import { audit, type RequestContext } from './audit-log.js';
-import { claimEmailSend } from './email-throttle.js';
+import { claimEmailSend, claimPhoneSend } from './email-throttle.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import type { AuthenticatedSession } from './session-service.js';
@@ -248,6 +249,230 @@ export async function verifyEmailRegistration(
   return savedView(deps, pending.id);
 }
 
+/** A mobile phone (text or call; registers `sms` and `voice`) or an office phone (call; `officePhone`). */
+export type PhoneType = 'mobile' | 'office';
+
+const phoneTypes = {
+  mobile: { kinds: ['sms', 'voice'], pending: 'sms', delivery: 'sms' },
+  office: { kinds: ['officePhone'], pending: 'officePhone', delivery: 'voice' },
+} as const satisfies Record<
+  PhoneType,
+  { kinds: readonly MethodName[]; pending: MethodName; delivery: PhoneChannel }
+>;
+
+const PHONE_OFF =
+  'Phone methods are off: no text message / voice provider is configured (sms.provider is none).';
+
+/** The provider, or SSPR_3506 when none is configured. */
+function smsSenderOf(deps: ServiceDeps) {
+  if (deps.sms === undefined)
+    fail('METHOD_NOT_SUPPORTED', { details: { method: 'phone', reason: PHONE_OFF } });
+  return deps.sms;
+}
+
+async function assertPhoneAllowed(
+  deps: ServiceDeps,
+  auth: AuthenticatedSession,
+  type: PhoneType,
+): Promise<void> {
+  const policy = await getPolicy(deps.store);
+  // Admins follow the fixed administrator policy, not the user method list (Entra).
+  if (await isAdmin(deps.store, auth.user.id)) return;
+  const kinds: readonly MethodName[] = phoneTypes[type].kinds;
+  if (!kinds.some((kind) => policy.methods[kind]))
+    fail('METHOD_DISABLED_BY_POLICY', { details: { method: phoneTypes[type].pending } });
+}
+
+/** What a phone code says: a text, or what a call reads out (the digits again, one by one). */
+export function phoneCodeText(
+  channel: PhoneChannel,
+  organizationName: string,
+  code: string,
+  purpose: string,
+): string {
+  if (channel === 'sms')
+    return `${organizationName} verification code: ${code}. ${purpose} It expires in 5 minutes.`;
+  return (
+    `Hello, this is ${organizationName}. Your verification code is ${code}. ` +
+    `Again, your code is ${code.split('').join(', ')}. ${purpose} It expires in 5 minutes.`
+  );
+}
+
+/**
+ * The shape (country code, number of national digits) of the last phone number registered, kept
+ * so the unknown-user emulation of the reset flow shows hints shaped like this organisation's
+ * real numbers (`+48 ••••••• 12`, not `+1 …` everywhere). Never the number itself.
+ */
+export const PHONE_SHAPE_KEY = 'phone-methods:last-shape';
+
+export interface PhoneShape {
+  readonly country: string;
+  readonly digits: number;
+}
+
+export function phoneShapeOf(phone: string): PhoneShape | undefined {
+  const match = /^\+([0-9]{1,3}) ([0-9]{3,17})/u.exec(phone);
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  return { country: match[1], digits: match[2].length };
+}
+
+/** The stored shape, or North American numbers when none was registered yet. */
+export async function lastPhoneShape(deps: Pick<ServiceDeps, 'store'>): Promise<PhoneShape> {
+  const stored = await deps.store.settings.get(PHONE_SHAPE_KEY);
+  const country =
+    typeof stored === 'object' && stored !== null
+      ? (stored as Record<string, unknown>).country
+      : undefined;
+  const digits =
+    typeof stored === 'object' && stored !== null
+      ? (stored as Record<string, unknown>).digits
+      : undefined;
+  if (
+    typeof country === 'string' &&
+    /^[0-9]{1,3}$/.test(country) &&
+    typeof digits === 'number' &&
+    Number.isInteger(digits) &&
+    digits >= 3 &&
+    digits <= 17
+  )
+    return { country, digits };
+  return { country: '1', digits: 10 };
+}
+
+export interface PhoneStart {
+  readonly type: PhoneType;
+  /** Normalised to Entra's form, e.g. `+48 601234567`. */
+  readonly phoneNumber: string;
+  readonly delivery: PhoneChannel;
+  readonly codeExpiresAt: string;
+}
+
+/**
+ * POST /me/methods/phone {type, phoneNumber}: sends a code to prove the number — a text message
+ * to a mobile phone, a voice call to an office phone. Throttled like email codes.
+ */
+export async function startPhone(
+  deps: ServiceDeps,
+  auth: AuthenticatedSession,
+  input: { type: PhoneType; phoneNumber: string },
+): Promise<PhoneStart> {
+  const sender = smsSenderOf(deps);
+  await assertPhoneAllowed(deps, auth, input.type);
+  const phoneNumber = parsePhone(input.phoneNumber);
+  if (input.type === 'mobile' && phoneNumber.includes('x'))
+    fail('INVALID_PHONE', { details: { reason: 'A mobile phone number has no extension.' } });
+  const { pending: kind, delivery } = phoneTypes[input.type];
+  const subject = throttleSubject(deps, auth.user.id, auth.user.userPrincipalName);
+  await claimPhoneSend(deps, subject);
+  const now = deps.clock.now();
+  const id = deps.random.uuid();
+  // One phone registration at a time: `verify {code}` then knows which number it confirms.
+  await deps.store.methods.deletePending(auth.user.id, 'sms');
+  await deps.store.methods.deletePending(auth.user.id, 'officePhone');
+  await deps.store.methods.create(
+    {
+      id,
+      userId: auth.user.id,
+      kind,
+      status: 'pending',
+      data: kind === 'sms' ? { kind: 'sms', phone: phoneNumber } : { kind, phone: phoneNumber },
+    },
+    now.toISOString(),
+  );
+  const code = generateCode(deps.random);
+  const codeExpiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
+  await deps.store.codes.create({
+    id,
+    purpose: 'register-phone',
+    subject: auth.user.id,
+    hmac: hmacCode(deps.settings.codeKey, id, code),
+    expiresAt: codeExpiresAt,
+    createdAt: now.toISOString(),
+  });
+  try {
+    await sender.send({
+      to: phoneNumber,
+      channel: delivery,
+      code,
+      text: phoneCodeText(
+        delivery,
+        deps.settings.organizationName,
+        code,
+        'Use it to confirm this phone for password reset.',
+      ),
+    });
+  } catch (error) {
+    // Never leave a usable code behind a message that was not delivered.
+    await deps.store.codes.consume(id, now.toISOString());
+    await deps.store.methods.deletePending(auth.user.id, kind);
+    throw error;
+  }
+  return { type: input.type, phoneNumber, delivery, codeExpiresAt };
+}
+
+/**
+ * POST /me/methods/phone/verify {code}: confirms the pending number. A mobile phone becomes the
+ * `sms` and `voice` methods, an office phone the `officePhone` method; each replaces the earlier
+ * number of its type.
+ */
+export async function verifyPhoneRegistration(
+  deps: ServiceDeps,
+  ctx: RequestContext,
+  auth: AuthenticatedSession,
+  code: string,
+): Promise<{ type: PhoneType; phoneNumber: string; methods: MethodView[] }> {
+  const pending = (await deps.store.methods.listByUser(auth.user.id))
+    .filter((m) => (m.kind === 'sms' || m.kind === 'officePhone') && m.status === 'pending')
+    .at(-1);
+  if (pending === undefined || (pending.data.kind !== 'sms' && pending.data.kind !== 'officePhone'))
+    fail('METHOD_REGISTRATION_NOT_FOUND');
+  const phoneNumber = pending.data.phone;
+  const row = await deps.store.codes.findById(pending.id);
+  if (row === null || row.usedAt !== null) fail('METHOD_REGISTRATION_NOT_FOUND');
+  const now = deps.clock.now();
+  const attempts = await deps.store.codes.incrementAttempts(row.id);
+  if (now.toISOString() >= row.expiresAt) fail('CODE_EXPIRED');
+  if (attempts > 5 || !codeMatches(deps.settings.codeKey, row.id, code.trim(), row.hmac))
+    fail('CODE_INVALID');
+  if (!(await deps.store.codes.consume(row.id, now.toISOString()))) fail('CODE_INVALID');
+  const type: PhoneType = pending.kind === 'sms' ? 'mobile' : 'office';
+  const kinds: readonly MethodName[] = phoneTypes[type].kinds;
+  const ids = [pending.id];
+  await deps.store.transaction(async (tx) => {
+    for (const m of await tx.methods.listByUser(auth.user.id)) {
+      if (kinds.includes(m.kind) && m.status === 'active') await tx.methods.delete(m.id);
+    }
+    await tx.methods.activate(pending.id, now.toISOString());
+    if (type === 'mobile') {
+      const voiceId = deps.random.uuid();
+      ids.push(voiceId);
+      await tx.methods.create(
+        {
+          id: voiceId,
+          userId: auth.user.id,
+          kind: 'voice',
+          status: 'active',
+          data: { kind: 'voice', phone: phoneNumber },
+        },
+        now.toISOString(),
+      );
+    }
+    const shape = phoneShapeOf(phoneNumber);
+    if (shape !== undefined) await tx.settings.set(PHONE_SHAPE_KEY, shape, now.toISOString());
+    await audit(deps, tx, ctx, {
+      activity: SAVED,
+      result: 'success',
+      details: { method: 'phone', type, methods: kinds },
+      ...auditActor(auth),
+    });
+  });
+  return {
+    type,
+    phoneNumber,
+    methods: await Promise.all(ids.map((id) => savedView(deps, id))),
+  };
+}
+
 /** POST /me/methods/securityQuestions {answers}: registers (replaces) the user's questions. */
 export async function registerSecurityQuestions(
   deps: ServiceDeps,
@@ -317,11 +542,26 @@ export async function removeMethod(
   const method = await deps.store.methods.findById(id);
   if (method === null || method.userId !== auth.user.id) fail('RESOURCE_NOT_FOUND');
   await deps.store.transaction(async (tx) => {
+    // A mobile phone is one number behind two methods (text and call): both go together.
+    const mobile = method.data.kind === 'sms' || method.data.kind === 'voice';
+    const phone = 'phone' in method.data ? method.data.phone : null;
+    const siblings = mobile
+      ? (await tx.methods.listByUser(auth.user.id)).filter(
+          (m) =>
+            m.id !== id &&
+            (m.data.kind === 'sms' || m.data.kind === 'voice') &&
+            m.data.phone === phone,
+        )
+      : [];
     await tx.methods.delete(id);
+    for (const m of siblings) await tx.methods.delete(m.id);
     await audit(deps, tx, ctx, {
       activity: 'User deleted security info',
       result: 'success',
-      details: { method: method.kind },
+      details:
+        siblings.length === 0
+          ? { method: method.kind }
+          : { method: method.kind, alsoRemoved: siblings.map((m) => m.kind) },
       ...auditActor(auth),
     });
   });

@@ -107,16 +107,19 @@ export interface PasswordCheckAnswer {
 }
 
 /**
- * POST /password/check. Names of a particular user are used only for a flow whose gates are
- * passed (the flow id is then proof of identity); otherwise the organisation-wide rules are
- * checked, so the answer cannot be used to probe which accounts exist.
+ * POST /password/check. A particular user's names and effective policy are used only for a flow
+ * whose gates are passed (the flow id is then proof of identity) or for the signed-in user;
+ * otherwise the organisation-wide rules are checked, so the answer cannot be used to probe which
+ * accounts exist.
  */
 export async function checkPassword(
   deps: ServiceDeps,
   input: { password: string; userId?: string | undefined; flowId?: string | undefined },
+  /** The signed-in user (session cookie): their effective policy when no flow is named. */
+  signedInUser?: User,
 ): Promise<PasswordCheckAnswer> {
   const policy = await getPolicy(deps.store);
-  let user: User | null = null;
+  let user: User | null = input.flowId === undefined ? (signedInUser ?? null) : null;
   if (input.flowId !== undefined) {
     const flow = await deps.store.flows.findById(input.flowId);
     if (
@@ -127,9 +130,15 @@ export async function checkPassword(
       user = await deps.store.users.findById(flow.userId);
     }
   }
-  const effective = effectivePolicyFor(user);
   if (codePointLength(input.password) > PASSWORD_MAX_LENGTH) fail('PASSWORD_TOO_LONG');
-  const result = evaluateFor(deps, user, input.password, policy);
+  // Directory users: the directory's rules too, read live through the agent. The check is
+  // advisory (the reset or change enforces the rules), so an unreachable agent falls back to
+  // the cloud rules instead of failing the keystroke.
+  const effective =
+    user?.source === 'directory'
+      ? await effectivePolicyOf(deps, user).catch(() => effectivePolicyFor(null))
+      : effectivePolicyFor(user);
+  const result = evaluateFor(deps, user, input.password, policy, effective);
   return { ok: result.ok, rules: result.rules, policy: describePolicy(effective) };
 }
 

@@ -1,4 +1,5 @@
 import { SsprError } from '../domain/errors/sspr-error.js';
+import { logoAuditValue } from '../domain/model/branding.js';
 import { ssprPolicySchema, type SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { Store } from '../domain/ports/store.js';
 import { audit, type RequestContext } from './audit-log.js';
@@ -51,6 +52,32 @@ export interface Actor {
   readonly upn: string | null;
 }
 
+/** Branding keys whose problems answer SSPR_1001 (a field to fix) rather than SSPR_4005. */
+const brandingKeys = new Set(['organizationName', 'accentColor', 'logo']);
+
+const isBrandingIssue = (path: readonly PropertyKey[]) =>
+  path[0] === 'customization' && brandingKeys.has(String(path[1]));
+
+/** An empty branding value clears it ("" → null), as a cleared form field means. */
+function normalizeBranding(patch: unknown): unknown {
+  if (!isPlainObject(patch) || !isPlainObject(patch.customization)) return patch;
+  const customization = { ...patch.customization };
+  for (const key of brandingKeys) {
+    const value = customization[key];
+    if (typeof value === 'string' && value.trim() === '') customization[key] = null;
+  }
+  return { ...patch, customization };
+}
+
+/** The audit trail keeps a logo's hash, size and type, never the image itself. */
+function auditableChanges(changes: ReturnType<typeof diff>): ReturnType<typeof diff> {
+  return changes.map((c) =>
+    c.property === 'customization.logo'
+      ? { ...c, oldValue: logoAuditValue(c.oldValue), newValue: logoAuditValue(c.newValue) }
+      : c,
+  );
+}
+
 /** Applies a deep-merge patch, validates the whole document, stores it and audits old/new values. */
 export async function updatePolicy(
   deps: ServiceDeps,
@@ -60,7 +87,7 @@ export async function updatePolicy(
 ): Promise<SsprPolicy> {
   const outcome = await deps.store.transaction(async (tx) => {
     const before = await getPolicy(tx);
-    const parsed = ssprPolicySchema.safeParse(deepMerge(before, patch));
+    const parsed = ssprPolicySchema.safeParse(deepMerge(before, normalizeBranding(patch)));
     if (!parsed.success) return { ok: false as const, issues: parsed.error.issues };
     const changes = diff(before, parsed.data);
     if (changes.length > 0) {
@@ -70,7 +97,7 @@ export async function updatePolicy(
         result: 'success',
         actorId: actor.id,
         actorUpn: actor.upn,
-        details: { modifiedProperties: changes },
+        details: { modifiedProperties: auditableChanges(changes) },
       });
     }
     return { ok: true as const, policy: parsed.data };
@@ -84,7 +111,10 @@ export async function updatePolicy(
     actorId: actor.id,
     actorUpn: actor.upn,
   });
-  throw new SsprError('POLICY_INVALID', {
+  // A bad logo, colour or name is a field to fix in the form (SSPR_1001); the rest is a policy
+  // that does not hold together (SSPR_4005). Both list every problem.
+  const branding = outcome.issues.some((i) => isBrandingIssue(i.path));
+  throw new SsprError(branding ? 'VALIDATION_FAILED' : 'POLICY_INVALID', {
     details: {
       issues: outcome.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     },

@@ -1,5 +1,6 @@
 import type { User } from '../domain/model/user.js';
-import { checkEligibility } from '../domain/policy/eligibility.js';
+import type { MethodName } from '../domain/model/sspr-policy.js';
+import { allowedMethods, checkEligibility, countMethods } from '../domain/policy/eligibility.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import { eligibilityFacts, usableMethods } from './user-facts.js';
@@ -15,6 +16,11 @@ export interface RegistrationStatus {
   readonly reconfirmDue: boolean;
   readonly methodsRequired: number;
   readonly methodsRegistered: number;
+  /**
+   * The methods this user may register and use: the policy's switches (administrators: the
+   * administrator policy, never security questions); phone methods only with an SMS provider.
+   */
+  readonly methodsAllowed: readonly MethodName[];
 }
 
 /** Drives the registration interrupt at sign-in (Entra's "require users to register"). */
@@ -24,7 +30,7 @@ export async function registrationStatus(
 ): Promise<RegistrationStatus> {
   const policy = await getPolicy(deps.store);
   const methods = await deps.store.methods.listByUser(user.id);
-  const usable = usableMethods(user, methods, policy);
+  const usable = usableMethods(user, methods, policy, { phone: deps.sms !== undefined });
   const facts = await eligibilityFacts(deps, deps.store, user, policy, usable);
   const verdict = checkEligibility(policy, facts);
   const inScope = verdict.ok || verdict.error === 'NOT_ENOUGH_METHODS';
@@ -48,6 +54,9 @@ export async function registrationStatus(
     required: enforce && !verdict.ok,
     reconfirmDue,
     methodsRequired,
-    methodsRegistered: usable.length,
+    methodsRegistered: countMethods(usable.map((u) => u.method)),
+    methodsAllowed: allowedMethods(policy, facts.isAdmin).filter(
+      (m) => deps.sms !== undefined || (m !== 'sms' && m !== 'voice' && m !== 'officePhone'),
+    ),
   };
 }

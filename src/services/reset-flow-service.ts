@@ -5,7 +5,12 @@ import {
   assertFlowUsable,
   remainingMethods,
 } from '../domain/flows/reset-flow.js';
-import { checkEligibility, allowedMethods } from '../domain/policy/eligibility.js';
+import {
+  allowedMethods,
+  checkEligibility,
+  countMethods,
+  sameFactor,
+} from '../domain/policy/eligibility.js';
 import {
   blockSubjects,
   secondsUntil,
@@ -23,13 +28,15 @@ import {
 import { verifyTotp } from '../domain/methods/totp.js';
 import { normalizeAnswer, pickQuestions } from '../domain/methods/security-questions.js';
 import { questionText } from './questions.js';
-import { maskEmail } from '../domain/methods/contact.js';
+import { maskEmail, maskPhone } from '../domain/methods/contact.js';
+import type { PhoneChannel } from '../domain/ports/sms-sender.js';
 import type { Flow, FlowContext } from '../domain/model/flow.js';
 import type { MethodName, SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { Store } from '../domain/ports/store.js';
 import { audit, type RequestContext } from './audit-log.js';
-import { claimEmailSend } from './email-throttle.js';
+import { claimEmailSend, claimPhoneSend } from './email-throttle.js';
+import { lastPhoneShape, phoneCodeText, type PhoneShape } from './method-registration.js';
 import type { ServiceDeps } from './deps.js';
 import { notifyPasswordReset } from './notifications.js';
 import {
@@ -74,7 +81,10 @@ export interface FlowView {
 }
 
 export function viewOf(flow: Flow, policy: SsprPolicy): FlowView {
-  const remaining = new Set(remainingMethods(flow));
+  // A passed text gate uses up the call to the same mobile phone, and the other way round.
+  const remaining = new Set(
+    remainingMethods(flow).filter((m) => !flow.gatesPassed.some((p) => sameFactor(m, p))),
+  );
   return {
     flowId: flow.id,
     state: flow.state,
@@ -96,15 +106,27 @@ export function viewOf(flow: Flow, policy: SsprPolicy): FlowView {
  * The unknown-user emulation: the methods a registered user would plausibly have, derived from a
  * keyed hash of the typed id so every attempt with the same id looks the same.
  */
-function syntheticMethods(deps: ServiceDeps, policy: SsprPolicy, typed: string): UsableMethod[] {
-  const allowed = allowedMethods(policy, false);
+function syntheticMethods(
+  deps: ServiceDeps,
+  policy: SsprPolicy,
+  typed: string,
+  phoneShape: PhoneShape,
+): UsableMethod[] {
+  const allowed = allowedMethods(policy, false).filter(
+    (m) => deps.sms !== undefined || !phoneMethods.includes(m),
+  );
   const bits = pseudonymBits(deps, typed);
-  const count = Math.min(allowed.length, policy.methodsRequired + (bits & 1));
+  const count = Math.min(countMethods(allowed), policy.methodsRequired + (bits & 1));
   const start = (bits >>> 1) % Math.max(1, allowed.length);
-  const picked = [...allowed.slice(start), ...allowed.slice(0, start)].slice(0, count);
+  // Text and call to one mobile phone are one method: pick `count` distinct ones, and offer both
+  // halves of a picked mobile phone, as a real user's flow does.
+  const picked: MethodName[] = [];
+  for (const m of [...allowed.slice(start), ...allowed.slice(0, start)]) {
+    if (countMethods(picked) < count) picked.push(m);
+  }
   const looksLikeEmail = /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(typed);
   return allowed
-    .filter((m) => picked.includes(m))
+    .filter((m) => picked.some((p) => sameFactor(p, m)))
     .map((method) => ({
       method,
       methodId: null,
@@ -113,8 +135,25 @@ function syntheticMethods(deps: ServiceDeps, policy: SsprPolicy, typed: string):
           ? looksLikeEmail
             ? maskEmail(normalizeUserId(typed))
             : 'Email'
-          : hintFor(method, policy),
+          : phoneMethods.includes(method)
+            ? syntheticPhoneHint(bits, method, phoneShape)
+            : hintFor(method, policy),
     }));
+}
+
+/** Methods whose code goes to a phone, and how it travels. */
+const phoneMethods: readonly MethodName[] = ['sms', 'voice', 'officePhone'];
+const phoneChannel = (method: 'sms' | 'voice' | 'officePhone'): PhoneChannel =>
+  method === 'sms' ? 'sms' : 'voice';
+
+/**
+ * A masked number for an unknown id, stable per id, shaped like the last registered number (its
+ * country code and length); text and voice share the mobile number, as for a real user.
+ */
+function syntheticPhoneHint(bits: number, method: MethodName, shape: PhoneShape): string {
+  const last = method === 'officePhone' ? (bits >>> 8) % 100 : (bits >>> 16) % 100;
+  const national = `${'0'.repeat(shape.digits - 2)}${String(last).padStart(2, '0')}`;
+  return maskPhone(`+${shape.country} ${national}`);
 }
 
 async function loadUser(store: Store, flow: Flow): Promise<User | null> {
@@ -205,7 +244,7 @@ export async function startReset(
     let isAdmin = false;
     if (user) {
       const methods = await deps.store.methods.listByUser(user.id);
-      const usable = usableMethods(user, methods, policy);
+      const usable = usableMethods(user, methods, policy, { phone: deps.sms !== undefined });
       const facts = await eligibilityFacts(deps, deps.store, user, policy, usable);
       isAdmin = facts.isAdmin;
       const verdict = checkEligibility(policy, facts);
@@ -227,7 +266,7 @@ export async function startReset(
     } else {
       // An unknown id goes through the same checks as a user with no group memberships and
       // plausible methods, so the answer does not reveal whether the account exists.
-      const synthetic = syntheticMethods(deps, policy, input.userId);
+      const synthetic = syntheticMethods(deps, policy, input.userId, await lastPhoneShape(deps));
       const verdict = checkEligibility(policy, {
         source: 'cloud',
         isAdmin: false,
@@ -314,7 +353,7 @@ async function viewWithRules(deps: ServiceDeps, flow: Flow): Promise<FlowView> {
 function assertMethodOffered(flow: Flow, method: MethodName): void {
   if (flow.state !== 'choose_method')
     fail('FLOW_INVALID_STATE', { details: { state: flow.state } });
-  if (flow.gatesPassed.includes(method)) fail('METHOD_ALREADY_USED');
+  if (flow.gatesPassed.some((passed) => sameFactor(passed, method))) fail('METHOD_ALREADY_USED');
   if (!flow.context.offered.some((o) => o.method === method)) fail('METHOD_NOT_AVAILABLE');
 }
 
@@ -323,8 +362,11 @@ async function saveFlow(deps: ServiceDeps, store: Store, flow: Flow): Promise<vo
     fail('FLOW_INVALID_STATE', { details: { reason: 'concurrent update' } });
 }
 
+/** Methods proven with a one-time code the server sends. */
+type SentCodeMethod = 'email' | 'sms' | 'voice' | 'officePhone';
+
 export type ChallengeResult =
-  | { readonly method: 'email'; readonly sent: true; readonly codeExpiresAt: string }
+  | { readonly method: SentCodeMethod; readonly sent: true; readonly codeExpiresAt: string }
   | {
       readonly method: 'securityQuestions';
       readonly questions: readonly { questionId: string; text: string }[];
@@ -356,29 +398,7 @@ export async function challenge(
             ...auditBase(flow, user),
           });
         });
-        const code = generateCode(deps.random);
-        const codeId = deps.random.uuid();
-        const expiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
-        await deps.store.codes.create({
-          id: codeId,
-          purpose: 'flow',
-          subject: flow.id,
-          hmac: hmacCode(deps.settings.codeKey, codeId, code),
-          expiresAt,
-          createdAt: now.toISOString(),
-        });
-        const next: Flow = {
-          ...flow,
-          version: flow.version + 1,
-          context: {
-            ...flow.context,
-            challenges: {
-              ...flow.context.challenges,
-              email: { method, codeId, issuedAt: now.toISOString() },
-            },
-          },
-        };
-        await saveFlow(deps, deps.store, next);
+        const { code, codeId, expiresAt } = await issueFlowCode(deps, flow, method, now);
         const address = user
           ? usableMethods(user, await deps.store.methods.listByUser(user.id), policy).find(
               (u) => u.method === 'email',
@@ -443,16 +463,101 @@ export async function challenge(
           })),
         };
       }
-      case 'totp':
-        return { method: 'totp', ready: true };
       case 'sms':
       case 'voice':
-      case 'officePhone':
+      case 'officePhone': {
+        const sender = deps.sms;
+        // Not offered without a provider; reachable only if the configuration changed mid-flow.
+        if (sender === undefined) fail('METHOD_NOT_SUPPORTED', { details: { method } });
+        await claimPhoneSend(deps, subject, async () => {
+          await audit(deps, deps.store, ctx, {
+            activity: 'Blocked from self-service password reset',
+            result: 'success',
+            resultReason: 'Too many text messages or calls in 10 minutes',
+            ...auditBase(flow, user),
+          });
+        });
+        const { code, codeId, expiresAt } = await issueFlowCode(deps, flow, method, now);
+        const phone = user
+          ? usableMethods(user, await deps.store.methods.listByUser(user.id), policy, {
+              phone: true,
+            }).find((u) => u.method === method)?.address
+          : undefined;
+        if (phone !== undefined) {
+          const channel = phoneChannel(method);
+          // As for email: a delivery failure is logged and audited but answered like a success.
+          try {
+            await sender.send({
+              to: phone,
+              channel,
+              code,
+              text: phoneCodeText(
+                channel,
+                deps.settings.organizationName,
+                code,
+                'Use it to reset your password. If you did not ask for it, ignore it.',
+              ),
+            });
+          } catch (error) {
+            await deps.store.codes.consume(codeId, now.toISOString());
+            deps.log.warn(
+              { flowId: flow.id, method, code: isSsprError(error) ? error.code : 'unknown' },
+              'reset code not delivered to the phone',
+            );
+            await audit(deps, deps.store, ctx, {
+              activity: PROGRESS,
+              result: 'failure',
+              resultReason:
+                channel === 'sms'
+                  ? 'Could not deliver the text message verification code'
+                  : 'Could not place the voice call with the verification code',
+              details: { method },
+              ...auditBase(flow, user),
+            });
+          }
+        }
+        return { method, sent: true, codeExpiresAt: expiresAt };
+      }
+      case 'totp':
+        return { method: 'totp', ready: true };
       case 'passkey':
       case 'appNotification':
         return fail('METHOD_NOT_SUPPORTED');
     }
   });
+}
+
+/** Stores a fresh one-time code for a gate and records it as the flow's pending challenge. */
+async function issueFlowCode(
+  deps: ServiceDeps,
+  flow: Flow,
+  method: SentCodeMethod,
+  now: Date,
+): Promise<{ code: string; codeId: string; expiresAt: string }> {
+  const code = generateCode(deps.random);
+  const codeId = deps.random.uuid();
+  const expiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
+  await deps.store.codes.create({
+    id: codeId,
+    purpose: 'flow',
+    subject: flow.id,
+    hmac: hmacCode(deps.settings.codeKey, codeId, code),
+    expiresAt,
+    createdAt: now.toISOString(),
+  });
+  const next: Flow = {
+    ...flow,
+    version: flow.version + 1,
+    context: {
+      ...flow.context,
+      challenges: {
+        ...flow.context.challenges,
+        [method]: { method, codeId, issuedAt: now.toISOString() },
+      },
+    },
+  };
+  await saveFlow(deps, deps.store, next);
+  return { code, codeId, expiresAt };
 }
 
 async function registeredQuestionIds(store: Store, userId: string): Promise<string[]> {
@@ -474,7 +579,7 @@ function syntheticQuestionIds(deps: ServiceDeps, flow: Flow, policy: SsprPolicy)
 }
 
 export type VerifyInput =
-  | { readonly method: 'totp' | 'email'; readonly code: string }
+  | { readonly method: 'totp' | SentCodeMethod; readonly code: string }
   | {
       readonly method: 'securityQuestions';
       readonly answers: readonly { readonly questionId: string; readonly answer: string }[];
@@ -604,8 +709,11 @@ async function checkProof(
       }
       return fail('CODE_INVALID');
     }
-    case 'email': {
-      const pending = flow.context.challenges.email;
+    case 'email':
+    case 'sms':
+    case 'voice':
+    case 'officePhone': {
+      const pending = flow.context.challenges[input.method];
       if (pending?.codeId === undefined) fail('NO_CHALLENGE_PENDING');
       const code = await deps.store.codes.findById(pending.codeId);
       if (code === null || code.usedAt !== null) fail('CODE_INVALID');
@@ -714,6 +822,7 @@ export async function resetPassword(
     await tx.throttles.clear(throttleKeys.gate(subject, ''));
     await tx.throttles.clear(throttleKeys.failedProof(subject));
     await tx.throttles.clear(throttleKeys.email(subject));
+    await tx.throttles.clear(throttleKeys.phone(subject));
   };
   let done: Flow;
   if (fromDirectory) {

@@ -17,7 +17,8 @@ import type { MethodName } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { Session } from '../domain/ports/store.js';
 import { audit, type RequestContext } from './audit-log.js';
-import { claimEmailSend } from './email-throttle.js';
+import { claimEmailSend, claimPhoneSend } from './email-throttle.js';
+import { phoneCodeText } from './method-registration.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, throttleSubject } from './subjects.js';
@@ -115,8 +116,9 @@ async function directoryPasswordOk(
 async function stateOf(deps: ServiceDeps, user: User, session: Session): Promise<SessionState> {
   const policy = await getPolicy(deps.store);
   const methods = await deps.store.methods.listByUser(user.id);
-  const second = usableMethods(user, methods, policy).filter(
-    (m) => m.method === 'totp' || m.method === 'email',
+  const second = usableMethods(user, methods, policy, { phone: deps.sms !== undefined }).filter(
+    (m) =>
+      m.method === 'totp' || m.method === 'email' || (m.method === 'sms' && m.methodId !== null),
   );
   return {
     userId: user.id,
@@ -137,8 +139,9 @@ export async function signIn(
   const user = await verifyPassword(deps, ctx, input.userId, input.password);
   const policy = await getPolicy(deps.store);
   const methods = await deps.store.methods.listByUser(user.id);
-  const hasSecond = usableMethods(user, methods, policy).some(
-    (m) => m.method === 'totp' || (m.method === 'email' && m.methodId !== null),
+  const hasSecond = usableMethods(user, methods, policy, { phone: deps.sms !== undefined }).some(
+    (m) =>
+      m.method === 'totp' || ((m.method === 'email' || m.method === 'sms') && m.methodId !== null),
   );
   const now = deps.clock.now();
   const token = Buffer.from(deps.random.bytes(32)).toString('base64url');
@@ -193,20 +196,23 @@ export async function sessionState(
   return stateOf(deps, auth.user, auth.session);
 }
 
-/** Sends an email code for the second step of sign-in. */
+/** Sends an email code, or a text message to the registered mobile phone, for the second step. */
 export async function signInChallenge(
   deps: ServiceDeps,
   auth: AuthenticatedSession,
+  method: 'email' | 'sms' = 'email',
 ): Promise<{ codeExpiresAt: string }> {
   const policy = await getPolicy(deps.store);
-  const email = usableMethods(
+  const target = usableMethods(
     auth.user,
     await deps.store.methods.listByUser(auth.user.id),
     policy,
-  ).find((m) => m.method === 'email');
-  if (email?.address === undefined) fail('METHOD_NOT_AVAILABLE');
+    { phone: deps.sms !== undefined },
+  ).find((m) => m.method === method && (method === 'email' || m.methodId !== null));
+  if (target?.address === undefined) fail('METHOD_NOT_AVAILABLE');
   const subject = throttleSubject(deps, auth.user.id, auth.user.userPrincipalName);
-  await claimEmailSend(deps, subject);
+  if (method === 'sms') await claimPhoneSend(deps, subject);
+  else await claimEmailSend(deps, subject);
   const now = deps.clock.now();
   const code = generateCode(deps.random);
   const codeId = deps.random.uuid();
@@ -220,25 +226,34 @@ export async function signInChallenge(
     createdAt: now.toISOString(),
   });
   try {
-    await deps.mailer.send({
-      to: email.address,
-      subject: `${deps.settings.organizationName} sign-in code`,
-      text: `Your sign-in code is ${code}. It expires in 5 minutes.\n`,
-    });
+    if (method === 'sms' && deps.sms !== undefined) {
+      await deps.sms.send({
+        to: target.address,
+        channel: 'sms',
+        code,
+        text: phoneCodeText('sms', deps.settings.organizationName, code, 'Use it to sign in.'),
+      });
+    } else {
+      await deps.mailer.send({
+        to: target.address,
+        subject: `${deps.settings.organizationName} sign-in code`,
+        text: `Your sign-in code is ${code}. It expires in 5 minutes.\n`,
+      });
+    }
   } catch (error) {
-    // Never leave a usable code behind a mail that was not delivered.
+    // Never leave a usable code behind a message that was not delivered.
     await deps.store.codes.consume(codeId, now.toISOString());
     throw error;
   }
   return { codeExpiresAt: expiresAt };
 }
 
-/** Completes sign-in with a TOTP or email code. */
+/** Completes sign-in with a TOTP code, or the email / text message code sent for this session. */
 export async function signInVerify(
   deps: ServiceDeps,
   ctx: RequestContext,
   auth: AuthenticatedSession,
-  input: { method: 'totp' | 'email'; code: string },
+  input: { method: 'totp' | 'email' | 'sms'; code: string },
 ): Promise<SessionState> {
   if (!auth.session.pendingSecondFactor) return stateOf(deps, auth.user, auth.session);
   const subject = throttleSubject(deps, auth.user.id, auth.user.userPrincipalName);

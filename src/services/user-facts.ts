@@ -4,7 +4,7 @@ import type { MethodName, SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { Store } from '../domain/ports/store.js';
 import type { ServiceDeps } from './deps.js';
-import { maskEmail } from '../domain/methods/contact.js';
+import { maskEmail, maskPhone } from '../domain/methods/contact.js';
 
 /** A method the user can be verified with, and where its data comes from. */
 export interface UsableMethod {
@@ -12,7 +12,7 @@ export interface UsableMethod {
   /** The registered method behind it; null for admin pre-populated contact data. */
   readonly methodId: string | null;
   readonly hint: string;
-  /** The address a code goes to (email); never sent to the client. */
+  /** Where a code goes (email address, phone number in Entra form); never sent to the client. */
   readonly address?: string;
 }
 
@@ -26,18 +26,32 @@ export function hintFor(method: MethodName, policy: SsprPolicy, address?: string
       return `Answer ${String(policy.securityQuestions.toReset)} security questions`;
     case 'sms':
     case 'voice':
+      return address === undefined ? 'Mobile phone' : maskPhone(address);
     case 'officePhone':
+      return address === undefined ? 'Office phone' : maskPhone(address);
     case 'passkey':
     case 'appNotification':
       return method;
   }
 }
 
-/** The user's methods with data, one entry per method name (what a flow can offer). */
+/** Phone methods offered for a number (a mobile phone serves text and voice; an office phone voice). */
+const phoneSources = [
+  { method: 'sms', prepopulated: 'mobilePhone' },
+  { method: 'voice', prepopulated: 'mobilePhone' },
+  { method: 'officePhone', prepopulated: 'officePhone' },
+] as const;
+
+/**
+ * The user's methods with data, one entry per method name (what a flow can offer). Phone methods
+ * (registered, or the admin's / directory's pre-populated numbers) count only when `phone` says a
+ * text / voice provider is configured.
+ */
 export function usableMethods(
   user: User,
   methods: readonly AuthMethod[],
   policy: SsprPolicy,
+  options: { readonly phone?: boolean } = {},
 ): UsableMethod[] {
   const active = methods.filter((m) => m.status === 'active');
   const out: UsableMethod[] = [];
@@ -59,6 +73,22 @@ export function usableMethods(
       hint: hintFor('email', policy, user.email),
       address: user.email,
     });
+  }
+  if (options.phone === true) {
+    for (const { method, prepopulated } of phoneSources) {
+      const registered = latest(method);
+      const phone =
+        registered !== undefined && registered.data.kind === method
+          ? registered.data.phone
+          : user[prepopulated];
+      if (phone === null) continue;
+      out.push({
+        method,
+        methodId: registered?.id ?? null,
+        hint: hintFor(method, policy, phone),
+        address: phone,
+      });
+    }
   }
   const questions = latest('securityQuestions');
   if (

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSsprError } from '../../src/domain/errors/sspr-error.js';
 import type { ErrorName } from '../../src/domain/errors/registry.js';
@@ -1250,6 +1250,95 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         ]);
         expect(await ids({ user: uid('nobody') })).toEqual([]);
         expect(await ids({ correlationId: uid('corr') })).toEqual([]);
+      });
+
+      it('counts events per UTC day, activity, result, method, and code and reason of failures', async () => {
+        // A window no other test writes to: a random day in 2040–2090.
+        const base = Date.parse('2040-01-01T00:00:00.000Z') + randomInt(18_000) * 86_400_000;
+        const iso = (hours: number) => new Date(base + hours * 3_600_000).toISOString();
+        const day = (hours: number) => iso(hours).slice(0, 10);
+        const append = (hours: number, overrides: Partial<AuditEventInput>) =>
+          store.audit.append({ ...auditInput(overrides), id: uid('a'), occurredAt: iso(hours) });
+        const progress = 'Self-service password reset flow activity progress' as const;
+        await append(1, { details: { methods: ['totp'] } });
+        await append(2, { details: { methods: ['totp'] } });
+        await append(3, { activity: progress, details: { method: 'totp', gate: 1 } });
+        await append(4, {
+          activity: progress,
+          result: 'failure',
+          resultReason: 'User failed the totp verification (CODE_INVALID)',
+          details: { method: 'totp' },
+        });
+        await append(5, {
+          result: 'failure',
+          resultReason: 'PasswordPolicyViolation',
+          details: { code: 'SSPR_4001' },
+        });
+        await append(6, {
+          result: 'success',
+          resultReason: 'ignored for successes',
+          details: { method: 7 },
+        });
+        await append(26, { activity: 'Change password (self-service)', details: {} });
+        await append(27, { activity: 'Sign-in activity', details: {} });
+        await append(-1, { details: {} }); // before the window
+
+        const counts = await store.audit.countByDay({
+          from: iso(0),
+          to: iso(26),
+          activities: [progress, 'Reset password (self-service)', 'Change password (self-service)'],
+        });
+        const key = (c: {
+          day: string;
+          activity: string;
+          result: string;
+          method: string | null;
+          code: string | null;
+          resultReason: string | null;
+          count: number;
+        }) =>
+          [
+            c.day,
+            c.activity,
+            c.result,
+            c.method ?? '-',
+            c.code ?? '-',
+            c.resultReason ?? '-',
+            c.count,
+          ].join('|');
+        expect(counts.map(key).sort()).toEqual(
+          [
+            [day(1), 'Reset password (self-service)', 'success', '-', '-', '-', 3],
+            [day(3), progress, 'success', 'totp', '-', '-', 1],
+            [
+              day(4),
+              progress,
+              'failure',
+              'totp',
+              '-',
+              'User failed the totp verification (CODE_INVALID)',
+              1,
+            ],
+            [
+              day(5),
+              'Reset password (self-service)',
+              'failure',
+              '-',
+              'SSPR_4001',
+              'PasswordPolicyViolation',
+              1,
+            ],
+            [day(26), 'Change password (self-service)', 'success', '-', '-', '-', 1],
+          ]
+            .map((parts) => parts.join('|'))
+            .sort(),
+        );
+        expect(await store.audit.countByDay({ from: iso(0), to: iso(30), activities: [] })).toEqual(
+          [],
+        );
+        expect(
+          await store.audit.countByDay({ from: iso(7), to: iso(20), activities: [progress] }),
+        ).toEqual([]);
       });
     });
 

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../src/domain/methods/totp.js';
 import { PortalPage } from './pages/portal-page.js';
@@ -18,7 +18,15 @@ import {
   openPage,
   PHONE_VIEWPORT,
 } from './support/browser.js';
-import { startServer, waitForMailedCode, type E2eServer } from './support/server.js';
+import { expectAccessible as expectNoAxeViolations } from './support/page-checks.js';
+import {
+  apiCall,
+  apiSignIn,
+  patchPolicy,
+  startServer,
+  waitForMailedCode,
+  type E2eServer,
+} from './support/server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const screenshots = join(root, 'docs', 'screenshots');
@@ -183,5 +191,212 @@ describe('portal: self-service reset', () => {
     await portal.waitForMethodStep();
     await shoot(page, 'method-phone');
     expectCleanPage(page);
+  });
+});
+
+// ---- more gates, and branding -------------------------------------------------------------------
+
+const MEGAN = 'megan.bowen@contoso.com';
+const MEGAN_PASSWORDS = ['Quartz-Fern-2957!', 'Juniper-Vale-3186!', 'Saffron-Dune-7402!'] as const;
+/** The answers Megan registers, by question text (filled in when she registers). */
+const meganAnswers = new Map<string, string>();
+
+/** Signs Megan in through the API (no second step: she has no code method yet). */
+async function meganSession(password: string): Promise<string> {
+  const session = await apiSignIn(server.url, MEGAN, password);
+  expect(session.status, JSON.stringify(session.body)).toBe(200);
+  return session.cookie;
+}
+
+describe('portal: security questions and two gates', () => {
+  it('resets Megan with her security questions (one gate)', async () => {
+    const cookie = await meganSession(MEGAN_PASSWORDS[0]);
+    const offered = await apiCall(server.url, 'GET', '/me/methods/securityQuestions/questions', {
+      cookie,
+    });
+    const { toRegister, questions } = offered.body as {
+      toRegister: number;
+      questions: { id: string; text: string }[];
+    };
+    const answers = questions.slice(0, toRegister).map((q, i) => {
+      const answer = `Lighthouse ${['alpha', 'bravo', 'charlie', 'delta', 'echo'][i] ?? String(i)}`;
+      meganAnswers.set(q.text, answer);
+      return { questionId: q.id, answer };
+    });
+    const registered = await apiCall(
+      server.url,
+      'POST',
+      '/me/methods/securityQuestions',
+      { cookie },
+      { answers },
+    );
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+
+    const { page, portal } = await newPortal();
+    await portal.open(server.url);
+    await portal.submitUserId(MEGAN);
+    await portal.waitForMethodStep();
+    await expect(portal.methodChoices()).resolves.toEqual([
+      expect.stringMatching(/security questions/i),
+    ]);
+    await portal.chooseMethod('securityQuestions');
+    // "Use a different method" is only offered when there is another one.
+    await portal.methodStep.getByRole('textbox').first().waitFor();
+    expect(
+      await portal.methodStep.getByRole('button', { name: 'Use a different method' }).isVisible(),
+    ).toBe(false);
+    await expectNoAxeViolations(page);
+    await shoot(page, 'questions');
+    const shown = await portal.answerQuestions(meganAnswers);
+    expect(shown.every((text) => meganAnswers.has(text))).toBe(true);
+    await portal.waitForPasswordStep();
+    await portal.typeNewPassword(MEGAN_PASSWORDS[1]);
+    await portal.waitForChecklist(
+      (rules) =>
+        rules.length > 0 && rules.every((r) => r.state === 'met' || r.state === 'directory'),
+    );
+    await portal.submitNewPassword();
+    await portal.waitForDone();
+    expectCleanPage(page);
+    expect(await signIn(MEGAN, MEGAN_PASSWORDS[1])).toBe(200);
+  });
+
+  it('asks for two gates when the policy requires two: email (resend, a different method) then questions', async () => {
+    // Megan adds an email address, so she has two methods.
+    const cookie = await meganSession(MEGAN_PASSWORDS[1]);
+    let before = Date.now() - 1000;
+    const start = await apiCall(
+      server.url,
+      'POST',
+      '/me/methods/email',
+      { cookie },
+      { email: 'megan@example.org' },
+    );
+    expect(start.status, JSON.stringify(start.body)).toBe(201);
+    const code = await waitForMailedCode(server.outbox, 'megan@example.org', { after: before });
+    const verified = await apiCall(
+      server.url,
+      'POST',
+      '/me/methods/email/verify',
+      { cookie },
+      { code },
+    );
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+
+    await patchPolicy(server, { methodsRequired: 2 });
+    try {
+      const { page, portal } = await newPortal();
+      await portal.open(server.url);
+      await portal.submitUserId(MEGAN);
+      await portal.waitForMethodStep();
+      expect(await portal.gateProgress()).toBe('Step 1 of 2');
+      expect(await portal.methodChoices()).toHaveLength(2);
+
+      // Email first; the code can be sent again.
+      await portal.chooseMethod('email');
+      await portal.sendCode();
+      expect(await portal.statusText()).toContain('We sent a code. Check your email.');
+      before = Date.now() - 1000;
+      await portal.resendCode();
+      await expect.poll(() => portal.statusText()).toContain('We sent a code.');
+
+      // "Use a different method" goes back to the list with nothing chosen…
+      await portal.useDifferentMethod();
+      expect(await portal.methodStep.getByLabel('Code', { exact: true }).count()).toBe(0);
+      for (const radio of await portal.methodStep.getByRole('radio').all())
+        expect(await radio.isChecked()).toBe(false);
+      // …and back to email: the resent code (the newest) passes the first gate.
+      await portal.chooseMethod('email');
+      await portal.sendCode();
+      await expectNoAxeViolations(page);
+      await shoot(page, 'two-gates-email');
+      const mailed = await waitForMailedCode(server.outbox, 'megan@example.org', { after: before });
+      await portal.enterCode(mailed);
+
+      // Second gate: only the security questions remain.
+      await expect.poll(() => portal.gateProgress()).toBe('Step 2 of 2');
+      expect(await portal.statusText()).toContain('Verified. Choose another method.');
+      await expect(portal.methodChoices()).resolves.toEqual([
+        expect.stringMatching(/security questions/i),
+      ]);
+      await portal.chooseMethod('securityQuestions');
+      await portal.methodStep.getByRole('textbox').first().waitFor();
+      await expectNoAxeViolations(page);
+      await shoot(page, 'two-gates-questions');
+      await portal.answerQuestions(meganAnswers);
+      await portal.waitForPasswordStep();
+      await portal.typeNewPassword(MEGAN_PASSWORDS[2]);
+      await portal.waitForChecklist(
+        (rules) =>
+          rules.length > 0 && rules.every((r) => r.state === 'met' || r.state === 'directory'),
+      );
+      await portal.submitNewPassword();
+      await portal.waitForDone();
+      expect(await signIn(MEGAN, MEGAN_PASSWORDS[2])).toBe(200);
+    } finally {
+      await patchPolicy(server, { methodsRequired: 1 });
+    }
+  });
+});
+
+/** A computed CSS property of the element (as the browser resolved it, e.g. `rgb(…)`). */
+function styleOf(locator: Locator, property: 'backgroundColor' | 'color'): Promise<string> {
+  return locator.evaluate((element, name) => {
+    const view = globalThis as unknown as {
+      getComputedStyle(e: unknown): Record<string, string>;
+    };
+    return view.getComputedStyle(element)[name] ?? '';
+  }, property);
+}
+
+/** A small SVG logo (a purple tile with a white "F"), as the admin center would upload it. */
+const LOGO = `data:image/svg+xml;base64,${Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">' +
+    '<rect width="40" height="40" rx="6" fill="#5c2d91"/>' +
+    '<path d="M13 9h15v5H19v5h8v5h-8v8h-6z" fill="#fff"/></svg>',
+).toString('base64')}`;
+
+describe('portal: branding', () => {
+  it("shows the organisation's name, logo and accent colour on the portal and the account page", async () => {
+    await patchPolicy(server, {
+      customization: { organizationName: 'Fabrikam', accentColor: '#5c2d91', logo: LOGO },
+    });
+    try {
+      const { page, portal } = await newPortal();
+      await portal.open(server.url);
+      const logo = page.getByRole('banner').getByRole('img', { name: 'Fabrikam' });
+      await logo.waitFor({ state: 'visible' });
+      await expect
+        .poll(() =>
+          logo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+        )
+        .toBeGreaterThan(0);
+      expect(await logo.getAttribute('src')).toMatch(/^\/api\/v1\/sspr\/branding\/logo\?v=/);
+      expect(await page.title()).toBe('Reset your password – Fabrikam');
+      const next = portal.startStep.getByRole('button', { name: 'Next' });
+      expect(await styleOf(next, 'backgroundColor')).toBe('rgb(92, 45, 145)');
+      expect(await styleOf(next, 'color')).toBe('rgb(255, 255, 255)');
+      await expectNoAxeViolations(page);
+      await shoot(page, 'branded');
+      expectCleanPage(page);
+
+      // The account page carries the same branding.
+      await page.goto(`${server.url}/account`);
+      await page.getByRole('banner').getByRole('img', { name: 'Fabrikam' }).waitFor();
+      await expect.poll(() => page.title()).toBe('My security info – Fabrikam');
+
+      // A light accent gets dark text on its buttons (contrast), and axe stays clean.
+      await patchPolicy(server, { customization: { accentColor: '#ffd23f', logo: null } });
+      await portal.open(server.url);
+      await expect.poll(() => styleOf(next, 'backgroundColor')).toBe('rgb(255, 210, 63)');
+      expect(await styleOf(next, 'color')).toBe('rgb(17, 17, 17)');
+      expect(await page.getByRole('banner').getByRole('img').count()).toBe(0);
+      expect(await page.getByRole('banner').textContent()).toContain('Fabrikam');
+      await expectNoAxeViolations(page);
+    } finally {
+      await patchPolicy(server, {
+        customization: { organizationName: null, accentColor: null, logo: null },
+      });
+    }
   });
 });

@@ -10,6 +10,7 @@ import { createDevOutbox, type DevOutbox } from '../../src/adapters/mail/dev-out
 import { loadCommonPasswords } from '../../src/adapters/banned-list/common-passwords.js';
 import type { AgentLink } from '../../src/domain/ports/agent-link.js';
 import type { Mailer } from '../../src/domain/ports/mailer.js';
+import type { SmsSender } from '../../src/domain/ports/sms-sender.js';
 import { createAdminToken } from '../../src/services/admin-service.js';
 import { createFixedClock, type FixedClock } from '../fakes/fixed-clock.js';
 
@@ -26,6 +27,8 @@ export interface TestAppOptions {
   readonly captcha?: boolean;
   /** Defaults to the development outbox (in memory); pass a real SMTP mailer to test delivery. */
   readonly mailer?: Mailer;
+  /** Text / voice provider; defaults to the development outbox, null = none (`sms.provider: none`). */
+  readonly sms?: SmsSender | null;
   readonly perIpPerMinute?: number;
   readonly timingFloorMs?: number;
   readonly organizationName?: string;
@@ -68,6 +71,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     hasher: createArgon2Hasher({ memoryCost: 1024, timeCost: 1 }),
     secretBox: createAesGcmSecretBox(key),
     mailer: options.mailer ?? outbox.mailer,
+    sms: options.sms === null ? undefined : (options.sms ?? outbox.sms),
     captcha: createAltchaCaptcha({ hmacKey: key, clock, maxNumber: 50, cost: 10 }),
     globalBannedTerms: globalBannedTerms(),
     settings: {

@@ -1,4 +1,6 @@
 /** UI strings of the self-service portal: English, Polish, German. Keep them short. */
+import { format, pickLanguageOf } from '../shared/i18n.js';
+
 const en = {
   title: 'Reset your password',
   startHeading: "Can't access your account?",
@@ -35,6 +37,24 @@ const en = {
   captchaFailed: 'The robot check failed. Try again.',
   noMethods: 'No verification method is available. Contact your helpdesk.',
   startOver: 'Start over',
+  method_sms: 'Text a code to my mobile phone',
+  method_voice: 'Call my mobile phone',
+  method_officePhone: 'Call my office phone',
+  codeSent_sms: 'We texted a code to your mobile phone.',
+  codeSent_voice: 'We are calling your mobile phone with a code.',
+  codeSent_officePhone: 'We are calling your office phone with a code.',
+  resendCode: 'Resend code',
+  differentMethod: 'Use a different method',
+  choiceHeading: 'What would you like to do?',
+  choiceLegend: 'Choose what you need',
+  choiceReset: 'I forgot my password',
+  choiceResetHelp: 'Choose a new password. This also unlocks your account.',
+  choiceUnlock: "I know my password but can't sign in",
+  choiceUnlockHelp: 'Unlock your account and keep your current password.',
+  choiceNeeded: 'Choose one of the options.',
+  unlockedHeading: 'Your account has been unlocked',
+  unlockedText: 'You can now sign in with your current password.',
+  accountLink: 'Manage your security info',
 };
 
 export type Messages = typeof en;
@@ -76,6 +96,24 @@ const pl: Messages = {
   captchaFailed: 'Weryfikacja antyrobotowa nie powiodła się. Spróbuj ponownie.',
   noMethods: 'Brak dostępnej metody weryfikacji. Skontaktuj się z pomocą techniczną.',
   startOver: 'Zacznij od nowa',
+  method_sms: 'Wyślij kod SMS-em na mój telefon komórkowy',
+  method_voice: 'Zadzwoń na mój telefon komórkowy',
+  method_officePhone: 'Zadzwoń na mój telefon służbowy',
+  codeSent_sms: 'Wysłaliśmy kod SMS-em na Twój telefon komórkowy.',
+  codeSent_voice: 'Dzwonimy na Twój telefon komórkowy z kodem.',
+  codeSent_officePhone: 'Dzwonimy na Twój telefon służbowy z kodem.',
+  resendCode: 'Wyślij kod ponownie',
+  differentMethod: 'Użyj innej metody',
+  choiceHeading: 'Co chcesz zrobić?',
+  choiceLegend: 'Wybierz, czego potrzebujesz',
+  choiceReset: 'Nie pamiętam hasła',
+  choiceResetHelp: 'Ustaw nowe hasło. To również odblokuje konto.',
+  choiceUnlock: 'Znam hasło, ale nie mogę się zalogować',
+  choiceUnlockHelp: 'Odblokuj konto i zachowaj obecne hasło.',
+  choiceNeeded: 'Wybierz jedną z opcji.',
+  unlockedHeading: 'Konto zostało odblokowane',
+  unlockedText: 'Możesz teraz zalogować się obecnym hasłem.',
+  accountLink: 'Zarządzaj informacjami zabezpieczającymi',
 };
 
 const de: Messages = {
@@ -114,28 +152,35 @@ const de: Messages = {
   captchaFailed: 'Die Roboterprüfung ist fehlgeschlagen. Bitte erneut versuchen.',
   noMethods: 'Keine Überprüfungsmethode verfügbar. Wenden Sie sich an den Helpdesk.',
   startOver: 'Neu beginnen',
+  method_sms: 'Code per SMS an mein Mobiltelefon senden',
+  method_voice: 'Mein Mobiltelefon anrufen',
+  method_officePhone: 'Mein Bürotelefon anrufen',
+  codeSent_sms: 'Wir haben einen Code per SMS an Ihr Mobiltelefon gesendet.',
+  codeSent_voice: 'Wir rufen Ihr Mobiltelefon mit einem Code an.',
+  codeSent_officePhone: 'Wir rufen Ihr Bürotelefon mit einem Code an.',
+  resendCode: 'Code erneut senden',
+  differentMethod: 'Andere Methode verwenden',
+  choiceHeading: 'Was möchten Sie tun?',
+  choiceLegend: 'Wählen Sie, was Sie brauchen',
+  choiceReset: 'Ich habe mein Kennwort vergessen',
+  choiceResetHelp: 'Legen Sie ein neues Kennwort fest. Dadurch wird Ihr Konto auch entsperrt.',
+  choiceUnlock: 'Ich kenne mein Kennwort, kann mich aber nicht anmelden',
+  choiceUnlockHelp: 'Konto entsperren und das aktuelle Kennwort behalten.',
+  choiceNeeded: 'Wählen Sie eine der Optionen.',
+  unlockedHeading: 'Ihr Konto wurde entsperrt',
+  unlockedText: 'Sie können sich jetzt mit Ihrem aktuellen Kennwort anmelden.',
+  accountLink: 'Sicherheitsinformationen verwalten',
 };
 
 const dictionaries: Record<string, Messages> = { en, pl, de };
 
 /** `?lang=` first, then the browser's languages, then English. */
 export function pickLanguage(search: string, preferred: readonly string[]): string {
-  const fromQuery = new URLSearchParams(search).get('lang');
-  const candidates = [fromQuery ?? '', ...preferred];
-  for (const candidate of candidates) {
-    const base = candidate.toLowerCase().split('-')[0] ?? '';
-    if (base in dictionaries) return base;
-  }
-  return 'en';
+  return pickLanguageOf(search, preferred, Object.keys(dictionaries));
 }
 
 export function messagesFor(lang: string): Messages {
   return dictionaries[lang] ?? en;
 }
 
-/** Fills `{name}` placeholders. */
-export function format(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in values ? String(values[name]) : whole,
-  );
-}
+export { format };

@@ -1,27 +1,24 @@
 /**
- * The employee portal's self-service password reset. Talks only to the JSON API (/api/v1).
- * CSP-safe: no inline script or style, no style attributes; visibility by `hidden` and classes.
+ * The employee portal's self-service password reset and account unlock. Talks only to the JSON
+ * API (/api/v1). CSP-safe: no inline script or style, no style attributes; visibility by `hidden`
+ * and classes; the organisation's accent colour is a CSS custom property set from here.
  */
 import { solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey as webPbkdf2 } from 'altcha-lib/algorithms/web/pbkdf2';
 import { deriveKey as webSha } from 'altcha-lib/algorithms/web/sha';
 import { format, messagesFor, pickLanguage, type MessageKey } from './i18n.js';
 import { api, ApiError, setNetworkErrorMessage } from '../shared/api.js';
+import { applyBranding, applyHelpdeskLink, loadSettings } from '../shared/branding.js';
+import { createChecklist, type RuleDescription, type RuleResult } from '../shared/checklist.js';
 import { byId, el, setBusy, translateStatic } from '../shared/dom.js';
+import { browserLanguages } from '../shared/i18n.js';
+import { createStatus } from '../shared/status.js';
 
-type MethodName = 'email' | 'totp' | 'securityQuestions' | (string & {});
+type MethodName =
+  'email' | 'totp' | 'securityQuestions' | 'sms' | 'voice' | 'officePhone' | (string & {});
 
-interface RuleDescription {
-  readonly id: string;
-  readonly message: string;
-  readonly checkedBy?: 'server' | 'directory';
-}
-
-interface RuleResult {
-  readonly id: string;
-  readonly ok: boolean;
-  readonly message: string;
-}
+/** Methods whose gate is "send a code, then type it". */
+const CODE_SENDING: readonly MethodName[] = ['email', 'sms', 'voice', 'officePhone'];
 
 interface FlowView {
   readonly flowId: string;
@@ -29,9 +26,9 @@ interface FlowView {
   readonly gatesRequired: number;
   readonly gatesPassed?: readonly MethodName[];
   readonly methods: readonly { readonly method: MethodName; readonly hint: string }[];
+  readonly allowUnlock?: boolean;
   readonly supportCode?: string;
   readonly passwordPolicy?: readonly RuleDescription[];
-  readonly helpdeskLink?: string | null;
 }
 
 interface ChallengeAnswer {
@@ -39,72 +36,45 @@ interface ChallengeAnswer {
   readonly questions?: readonly { readonly questionId: string; readonly text: string }[];
 }
 
-interface CheckAnswer {
-  readonly ok: boolean;
-  readonly rules: readonly RuleResult[];
-  readonly policy: readonly RuleDescription[];
-}
-
-const lang = pickLanguage(
-  location.search,
-  navigator.languages.length > 0 ? navigator.languages : [navigator.language],
-);
+const lang = pickLanguage(location.search, browserLanguages());
 const t = messagesFor(lang);
 setNetworkErrorMessage(t.networkError);
 
-// ---- status region ------------------------------------------------------------------------------
+// ---- status region, branding --------------------------------------------------------------------
 
-const statusBox = byId('status');
-const statusMessage = byId('status-message');
-const supportCode = byId('support-code');
-const helpdesk = byId('helpdesk');
-const helpdeskLink = byId<HTMLAnchorElement>('helpdesk-link');
-
-/** The admin's helpdesk link (email or URL), shown with every error (Entra's "Contact your administrator"). */
-void api<{ helpdeskLink: string | null }>('GET', '/sspr/settings').then(
-  (settings) => {
-    if (settings.helpdeskLink === null) return;
-    const isEmail = !/^https?:/i.test(settings.helpdeskLink);
-    helpdeskLink.href = isEmail ? `mailto:${settings.helpdeskLink}` : settings.helpdeskLink;
-    helpdeskLink.textContent = format(t.helpdesk, { link: settings.helpdeskLink });
-  },
-  () => undefined,
-);
+const status = createStatus(t);
+const startOver = byId<HTMLAnchorElement>('start-over');
 
 function announce(message: string): void {
-  statusBox.classList.remove('error');
-  statusMessage.textContent = message;
-  supportCode.hidden = true;
-  supportCode.textContent = '';
-  helpdesk.hidden = true;
+  status.announce(message);
 }
 
 function showError(error: unknown): void {
-  statusBox.classList.add('error');
-  if (error instanceof ApiError) {
-    statusMessage.textContent = error.message;
-    if (error.correlationId !== undefined) {
-      supportCode.textContent = format(t.supportCode, { code: error.correlationId });
-      supportCode.hidden = false;
-    } else {
-      supportCode.hidden = true;
-    }
-  } else {
-    statusMessage.textContent = error instanceof Error ? error.message : String(error);
-    supportCode.hidden = true;
-  }
-  helpdesk.hidden = helpdeskLink.textContent === '';
+  status.showError(error);
   startOver.hidden = false;
 }
 
+/** Organisation name, logo, accent colour and the helpdesk link (Entra's "Contact your administrator"). */
+void loadSettings().then((settings) => {
+  if (settings === undefined) return;
+  applyBranding(settings, t.title);
+  applyHelpdeskLink(
+    byId<HTMLAnchorElement>('helpdesk-link'),
+    settings.helpdeskLink,
+    format(t.helpdesk, { link: settings.helpdeskLink ?? '' }),
+  );
+});
+
 // ---- steps --------------------------------------------------------------------------------------
 
-type Step = 'start' | 'method' | 'password' | 'done';
+type Step = 'start' | 'method' | 'choice' | 'password' | 'done' | 'unlocked';
 const steps: Record<Step, string> = {
   start: 'start-heading',
   method: 'method-heading',
+  choice: 'choice-heading',
   password: 'password-heading',
   done: 'done-heading',
+  unlocked: 'unlocked-heading',
 };
 
 function showStep(step: Step): void {
@@ -116,8 +86,11 @@ function showStep(step: Step): void {
 
 document.documentElement.lang = lang;
 translateStatic(t);
-
-const startOver = byId<HTMLAnchorElement>('start-over');
+const langQuery = new URLSearchParams(location.search).get('lang');
+if (langQuery !== null) {
+  byId<HTMLAnchorElement>('account-link').href = `/account?lang=${encodeURIComponent(lang)}`;
+  startOver.href = `/?lang=${encodeURIComponent(lang)}`;
+}
 
 // ---- step 1: user id + CAPTCHA -------------------------------------------------------------------
 
@@ -177,6 +150,7 @@ const methodList = byId('method-list');
 const methodDetail = byId('method-detail');
 const sendCodeButton = byId<HTMLButtonElement>('send-code');
 const verifyButton = byId<HTMLButtonElement>('verify-button');
+const differentMethod = byId<HTMLButtonElement>('different-method');
 let chosen: MethodName | undefined;
 let questionIds: string[] = [];
 
@@ -185,15 +159,27 @@ function methodLabel(method: MethodName): string {
   return key in t ? t[key] : method;
 }
 
+function codeSentMessage(method: MethodName): string {
+  const key = `codeSent_${method}` as MessageKey;
+  return key in t ? t[key] : t.codeSent;
+}
+
 function remainingMethods(view: FlowView): FlowView['methods'] {
   const passed = new Set(view.gatesPassed ?? []);
   return view.methods.filter((m) => !passed.has(m.method));
 }
 
+/** After the gates: the choice (reset or unlock only) when unlock is allowed, else the password. */
+function afterGates(): void {
+  announce('');
+  if (flow?.allowUnlock === true) enterChoiceStep();
+  else enterPasswordStep();
+}
+
 function enterMethodStep(): void {
   if (flow === undefined) return;
   if (flow.state === 'new_password') {
-    enterPasswordStep();
+    afterGates();
     return;
   }
   const passed = flow.gatesPassed?.length ?? 0;
@@ -202,10 +188,7 @@ function enterMethodStep(): void {
     m: flow.gatesRequired,
   });
   methodList.replaceChildren();
-  methodDetail.replaceChildren();
-  sendCodeButton.hidden = true;
-  verifyButton.hidden = true;
-  chosen = undefined;
+  resetMethodDetail();
   const methods = remainingMethods(flow);
   if (methods.length === 0) {
     showStep('method');
@@ -228,6 +211,17 @@ function enterMethodStep(): void {
   showStep('method');
 }
 
+function resetMethodDetail(): void {
+  methodDetail.replaceChildren();
+  sendCodeButton.hidden = true;
+  sendCodeButton.textContent = t.sendCode;
+  sendCodeButton.classList.remove('secondary');
+  verifyButton.hidden = true;
+  differentMethod.hidden = true;
+  chosen = undefined;
+  questionIds = [];
+}
+
 function codeField(): HTMLElement {
   const input = el('input', {
     type: 'text',
@@ -242,14 +236,25 @@ function codeField(): HTMLElement {
 }
 
 function chooseMethod(method: MethodName): void {
+  resetMethodDetail();
   chosen = method;
-  methodDetail.replaceChildren();
-  questionIds = [];
-  sendCodeButton.hidden = method !== 'email';
-  verifyButton.hidden = method === 'email' || method === 'securityQuestions';
+  const sends = CODE_SENDING.includes(method);
+  sendCodeButton.hidden = !sends;
+  verifyButton.hidden = sends || method === 'securityQuestions';
+  // Offered once there is more than one method to switch to.
+  differentMethod.hidden = (flow === undefined ? 0 : remainingMethods(flow).length) < 2;
   if (method === 'totp') methodDetail.append(codeField());
   if (method === 'securityQuestions') void fetchQuestions();
 }
+
+/** "Use a different method": back to the list, nothing chosen. */
+differentMethod.addEventListener('click', () => {
+  resetMethodDetail();
+  for (const radio of Array.from(methodList.querySelectorAll<HTMLInputElement>('input')))
+    radio.checked = false;
+  announce('');
+  methodList.querySelector<HTMLInputElement>('input')?.focus();
+});
 
 async function fetchQuestions(): Promise<void> {
   if (flow === undefined) return;
@@ -274,7 +279,7 @@ async function fetchQuestions(): Promise<void> {
           name: id,
           autocomplete: 'off',
           required: true,
-          maxLength: 256,
+          maxLength: 200,
         }),
       );
     });
@@ -288,18 +293,21 @@ async function fetchQuestions(): Promise<void> {
 }
 
 sendCodeButton.addEventListener('click', () => {
-  if (flow === undefined) return;
+  if (flow === undefined || chosen === undefined) return;
   const flowId = flow.flowId;
+  const method = chosen;
   setBusy(methodForm, true);
   announce(t.working);
   void (async () => {
     try {
       await api<ChallengeAnswer>('POST', `/sspr/flows/${encodeURIComponent(flowId)}/challenge`, {
-        method: 'email',
+        method,
       });
-      announce(t.codeSent);
+      announce(codeSentMessage(method));
       if (document.getElementById('code') === null) methodDetail.append(codeField());
       verifyButton.hidden = false;
+      sendCodeButton.textContent = t.resendCode;
+      sendCodeButton.classList.add('secondary');
     } catch (error) {
       showError(error);
     } finally {
@@ -329,8 +337,7 @@ methodForm.addEventListener('submit', (event) => {
     try {
       flow = await api<FlowView>('POST', `/sspr/flows/${encodeURIComponent(flowId)}/verify`, body);
       if (flow.state === 'new_password') {
-        announce('');
-        enterPasswordStep();
+        afterGates();
       } else {
         enterMethodStep();
         announce(t.gatePassed);
@@ -343,106 +350,66 @@ methodForm.addEventListener('submit', (event) => {
   })();
 });
 
-// ---- step 3: new password -----------------------------------------------------------------------
+// ---- step 3a: reset or unlock only ---------------------------------------------------------------
+
+const choiceForm = byId<HTMLFormElement>('choice-form');
+
+function enterChoiceStep(): void {
+  for (const radio of Array.from(choiceForm.querySelectorAll<HTMLInputElement>('input')))
+    radio.checked = false;
+  showStep('choice');
+}
+
+choiceForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (flow === undefined) return;
+  const picked = choiceForm.querySelector<HTMLInputElement>('input[name="choice"]:checked');
+  if (picked === null) {
+    announce(t.choiceNeeded);
+    byId('choice-reset').focus();
+    return;
+  }
+  if (picked.value === 'reset') {
+    announce('');
+    enterPasswordStep();
+    return;
+  }
+  const flowId = flow.flowId;
+  setBusy(choiceForm, true);
+  announce(t.working);
+  void (async () => {
+    try {
+      flow = await api<FlowView>('POST', `/sspr/flows/${encodeURIComponent(flowId)}/unlock`);
+      announce(t.unlockedHeading);
+      showStep('unlocked');
+    } catch (error) {
+      showError(error);
+    } finally {
+      setBusy(choiceForm, false);
+    }
+  })();
+});
+
+// ---- step 3b: new password -----------------------------------------------------------------------
 
 const passwordForm = byId<HTMLFormElement>('password-form');
 const newPassword = byId<HTMLInputElement>('new-password');
 const confirmPassword = byId<HTMLInputElement>('confirm-password');
 const mismatch = byId('mismatch');
-const ruleList = byId('rule-list');
-const ruleItems = new Map<
-  string,
-  { li: HTMLLIElement; mark: HTMLSpanElement; state: HTMLSpanElement; text: HTMLSpanElement }
->();
-let checkTimer: ReturnType<typeof setTimeout> | undefined;
-let checkSequence = 0;
-
-function renderRules(rules: readonly RuleDescription[]): void {
-  ruleList.replaceChildren();
-  ruleItems.clear();
-  for (const rule of rules) {
-    const mark = el('span', { className: 'mark' });
-    mark.setAttribute('aria-hidden', 'true');
-    const state = el('span', { className: 'visually-hidden' });
-    const text = el('span', {}, rule.message);
-    const li = el('li', {}, mark, state, text);
-    ruleItems.set(rule.id, { li, mark, state, text });
-    if (rule.checkedBy === 'directory') setRule(rule.id, 'directory');
-    else setRule(rule.id, 'pending');
-  }
-  for (const item of ruleItems.values()) ruleList.append(item.li);
-}
-
-function setRule(
-  id: string,
-  verdict: 'ok' | 'fail' | 'directory' | 'pending',
-  message?: string,
-): void {
-  const item = ruleItems.get(id);
-  if (item === undefined) return;
-  item.li.classList.remove('ok', 'fail', 'directory');
-  if (verdict !== 'pending') item.li.classList.add(verdict);
-  item.mark.textContent =
-    verdict === 'ok' ? '✓' : verdict === 'fail' ? '✗' : verdict === 'directory' ? 'ⓘ' : '•';
-  item.state.textContent =
-    verdict === 'ok'
-      ? `${t.ruleOk}: `
-      : verdict === 'fail'
-        ? `${t.ruleFail}: `
-        : verdict === 'directory'
-          ? `${t.ruleDirectory}: `
-          : '';
-  if (message !== undefined) item.text.textContent = message;
-}
-
-function applyResults(results: readonly RuleResult[]): void {
-  for (const result of results) {
-    if (!ruleItems.has(result.id)) {
-      renderRulesAppend({ id: result.id, message: result.message });
-    }
-    setRule(result.id, result.ok ? 'ok' : 'fail', result.message);
-  }
-}
-
-function renderRulesAppend(rule: RuleDescription): void {
-  const mark = el('span', { className: 'mark' });
-  mark.setAttribute('aria-hidden', 'true');
-  const state = el('span', { className: 'visually-hidden' });
-  const text = el('span', {}, rule.message);
-  const li = el('li', {}, mark, state, text);
-  ruleItems.set(rule.id, { li, mark, state, text });
-  ruleList.append(li);
-}
+const checklist = createChecklist(
+  byId('rule-list'),
+  t,
+  () => (flow === undefined ? undefined : { flowId: flow.flowId }),
+  () => flow?.passwordPolicy ?? [],
+);
 
 function enterPasswordStep(): void {
-  renderRules(flow?.passwordPolicy ?? []);
+  checklist.render(flow?.passwordPolicy ?? []);
   showStep('password');
 }
 
-async function checkNow(): Promise<void> {
-  if (flow === undefined) return;
-  const sequence = ++checkSequence;
-  const password = newPassword.value;
-  if (password.length === 0) {
-    renderRules(flow.passwordPolicy ?? []);
-    return;
-  }
-  try {
-    const answer = await api<CheckAnswer>('POST', '/password/check', {
-      password,
-      flowId: flow.flowId,
-    });
-    if (sequence !== checkSequence) return; // a newer keystroke won
-    if (ruleItems.size === 0) renderRules(answer.policy);
-    applyResults(answer.rules);
-  } catch {
-    // The live checklist is advisory; the reset itself reports the rules that failed.
-  }
-}
-
 newPassword.addEventListener('input', () => {
-  if (checkTimer !== undefined) clearTimeout(checkTimer);
-  checkTimer = setTimeout(() => void checkNow(), 250);
+  checklist.schedule(newPassword.value);
 });
 
 function updateMismatch(): boolean {
@@ -484,7 +451,7 @@ passwordForm.addEventListener('submit', (event) => {
         error instanceof ApiError
           ? (error.details as { rules?: RuleResult[] } | undefined)
           : undefined;
-      if (details !== undefined && Array.isArray(details.rules)) applyResults(details.rules);
+      if (details !== undefined && Array.isArray(details.rules)) checklist.apply(details.rules);
       showError(error);
     } finally {
       setBusy(passwordForm, false);

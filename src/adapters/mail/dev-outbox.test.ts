@@ -14,7 +14,7 @@ describe('createDevOutbox', () => {
       html: '<b>12345678</b>',
     });
     clock.advance(1_000);
-    await outbox.sms.send({ to: '+1 4255550100', text: 'Code 87654321' });
+    await outbox.sms.send({ to: '+1 4255550100', channel: 'sms', text: 'Code 87654321' });
 
     const [sms, mail] = outbox.list();
     expect(outbox.list()).toHaveLength(2);
@@ -36,16 +36,34 @@ describe('createDevOutbox', () => {
     expect(sms?.id).not.toBe(mail?.id);
   });
 
+  it('records voice calls on their own channel', async () => {
+    const outbox = createDevOutbox({ capacity: 5 });
+    await outbox.sms.send({
+      to: '+48 601234567',
+      channel: 'voice',
+      text: 'Your code is 12345678',
+      code: '12345678',
+    });
+    expect(outbox.list()).toEqual([
+      expect.objectContaining({
+        channel: 'voice',
+        to: '+48 601234567',
+        subject: null,
+        text: 'Your code is 12345678',
+      }),
+    ]);
+  });
+
   it('keeps at most capacity entries, dropping the oldest', async () => {
     const outbox = createDevOutbox({ capacity: 3 });
     for (let i = 1; i <= 5; i++)
-      await outbox.sms.send({ to: '+1 4255550100', text: `m${String(i)}` });
+      await outbox.sms.send({ to: '+1 4255550100', channel: 'sms', text: `m${String(i)}` });
     expect(outbox.list().map((e) => e.text)).toEqual(['m5', 'm4', 'm3']);
   });
 
   it('returns snapshots that callers cannot use to change the outbox', async () => {
     const outbox = createDevOutbox({ capacity: 5 });
-    await outbox.sms.send({ to: '+1 4255550100', text: 'one' });
+    await outbox.sms.send({ to: '+1 4255550100', channel: 'sms', text: 'one' });
     const snapshot = outbox.list() as unknown as unknown[];
     snapshot.length = 0;
     expect(outbox.list()).toHaveLength(1);

@@ -1,37 +1,28 @@
 import type { Clock } from '../../domain/ports/clock.js';
 import type { Mailer } from '../../domain/ports/mailer.js';
 import type { Random } from '../../domain/ports/random.js';
+import type { SmsSender } from '../../domain/ports/sms-sender.js';
 import { createNodeRandom } from '../crypto/node-random.js';
 import { createSystemClock } from '../crypto/system-clock.js';
 
-export type OutboxChannel = 'email' | 'sms';
+export type OutboxChannel = 'email' | 'sms' | 'voice';
 
 export interface OutboxEntry {
   readonly id: string;
   readonly channel: OutboxChannel;
   readonly to: string;
-  /** The mail subject; null for an SMS. */
+  /** The mail subject; null for an SMS or a voice call. */
   readonly subject: string | null;
   readonly text: string;
   /** ISO-8601 UTC. */
   readonly sentAt: string;
 }
 
-export interface OutboxSmsMessage {
-  readonly to: string;
-  readonly text: string;
-}
-
-/** Same shape as an SMS sender: sends a text to a phone number in Entra form. */
-export interface OutboxSmsSender {
-  send(message: OutboxSmsMessage): Promise<void>;
-}
-
 export interface DevOutbox {
   /** A Mailer that records the mail instead of sending it. */
   readonly mailer: Mailer;
-  /** An SMS sender that records the text instead of sending it. */
-  readonly sms: OutboxSmsSender;
+  /** An SMS / voice sender that records the text (or what the call would read) instead. */
+  readonly sms: SmsSender;
   /** What was "sent", newest first; at most `capacity` entries. */
   list(): readonly OutboxEntry[];
   clear(): void;
@@ -45,7 +36,7 @@ export interface DevOutboxOptions {
 }
 
 /**
- * Demo mode's outbox: every mail and SMS the server would send is kept in memory (a bounded ring)
+ * Demo mode's outbox: every mail, SMS and voice call the server would send is kept in memory (a bounded ring)
  * so the demo can show it on a page and through an API. It holds real codes by design — never wire
  * it outside demo mode.
  */
@@ -71,7 +62,7 @@ export function createDevOutbox(options: DevOutboxOptions): DevOutbox {
     },
     sms: {
       send(message) {
-        record({ channel: 'sms', to: message.to, subject: null, text: message.text });
+        record({ channel: message.channel, to: message.to, subject: null, text: message.text });
         return Promise.resolve();
       },
     },

@@ -70,7 +70,7 @@ export class KyselyStore implements SqlStore {
     this.throttles = createThrottleRepository(db);
     this.sessions = createSessionRepository(db);
     this.adminTokens = createAdminTokenRepository(db);
-    this.audit = createAuditRepository(db);
+    this.audit = createAuditRepository(db, where.dialect);
     this.settings = createSettingsRepository(db);
     this.directorySync = createDirectorySyncRepository(db);
     this.agents = createAgentRepository(db);

@@ -46,6 +46,7 @@ const THROTTLES: readonly ErrorName[] = [
   'GATE_THROTTLED',
   'USER_BLOCKED',
   'EMAIL_SEND_THROTTLED',
+  'PHONE_SEND_THROTTLED',
   'SIGN_IN_THROTTLED',
 ];
 

@@ -82,6 +82,8 @@ export const errorGuidance = {
     'User: wait 24 hours, or ask your administrator or helpdesk to reset your password. Admin: 5 failed verifications in 24 hours block the account from self-service reset for 24 hours.',
   EMAIL_SEND_THROTTLED:
     'User: use the code already sent, use another option, or try again later. Admin: after 10 emails in 10 minutes, a reset blocks email codes for 24 hours; sign-in and registration refuse for 10 minutes.',
+  PHONE_SEND_THROTTLED:
+    'User: use the code already sent, use another option, or try again later. Admin: as for email, 10 texts or calls in 10 minutes per account; the next attempt blocks phone codes for 24 hours.',
   CAPTCHA_REQUIRED: 'User: solve the CAPTCHA, then select Next again.',
   CAPTCHA_INVALID:
     'User: solve a new CAPTCHA; each solution is accepted once and only for a limited time.',
@@ -110,7 +112,7 @@ export const errorGuidance = {
   METHOD_LIMIT_REACHED:
     'User: remove an authenticator you no longer use, then add the new one (at most 5).',
   METHOD_NOT_SUPPORTED:
-    'User: use another method. Phone, passkey and app notification methods are not implemented yet.',
+    'User: use another method. Admin: phone methods (text message, voice call) need an SMS / voice provider: set `sms.provider` (see docs/phone-methods.md). Passkey and app notification methods are not implemented yet.',
   PASSWORD_POLICY_VIOLATION:
     'User: choose a password that passes every rule; `details.rules` shows which failed.',
   PASSWORD_BANNED:
@@ -158,6 +160,8 @@ export const errorGuidance = {
     'Admin: an item with that key already exists; use another key or edit the existing item.',
   MAIL_DELIVERY_FAILED:
     'User: try again or use another method. Admin: check the `mail.smtp.*` settings and the mail server; the server log has the cause.',
+  SMS_DELIVERY_FAILED:
+    'User: try again or use another method. Admin: check `sms.provider` and the `sms.webhook.*` settings and that the provider answers with a 2xx status in time; the server log has the cause (never the code or the token).',
   INTERNAL:
     'User: try again; if it persists, give your helpdesk the support code. Admin: find the support code (correlation id) in the server log.',
   CONFIG_INVALID: 'Admin: run `sspr config validate` and fix each key it names.',

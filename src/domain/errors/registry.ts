@@ -177,6 +177,11 @@ export const errorRegistry = {
     409,
     'Cloud-only accounts have no directory lockout to clear.',
   ),
+  PHONE_SEND_THROTTLED: spec(
+    'SSPR_3019',
+    429,
+    'Too many text messages or calls were sent to this account in the last 10 minutes. Try again later.',
+  ),
 
   // 35xx — authentication methods (registration)
   METHOD_DISABLED_BY_POLICY: spec(
@@ -314,6 +319,11 @@ export const errorRegistry = {
     'SSPR_8001',
     502,
     'We could not send the message. Try again, or use another method.',
+  ),
+  SMS_DELIVERY_FAILED: spec(
+    'SSPR_8002',
+    502,
+    'We could not send the text message or place the call. Try again, or use another method.',
   ),
 
   // 9xxx — internal

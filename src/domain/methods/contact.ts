@@ -58,13 +58,13 @@ export function maskEmail(email: string): string {
 }
 
 /**
- * Hint for a phone number in Entra form: the country code and the last two digits, the other
- * digits as `X` (`+1 4255550100` → `+1 XXXXXXXX00`). An extension is not shown.
+ * Hint for a phone number in Entra form: the country code, one bullet per hidden digit, and the
+ * last two digits (`+48 601234567` → `+48 ••••••• 67`). An extension is not shown.
  */
 export function maskPhone(phone: string): string {
   const match = /^\+([0-9]{1,3}) ([0-9]+)/u.exec(phone);
   const country = match?.[1];
   const national = match?.[2];
-  if (country === undefined || national === undefined || national.length < 3) return 'XXXXXXXX';
-  return `+${country} ${'X'.repeat(national.length - 2)}${national.slice(-2)}`;
+  if (country === undefined || national === undefined || national.length < 3) return '••••••••';
+  return `+${country} ${'•'.repeat(national.length - 2)} ${national.slice(-2)}`;
 }

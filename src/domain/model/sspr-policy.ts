@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accentColorPattern, checkLogoDataUrl, LOGO_MAX_DATA_URL_LENGTH } from './branding.js';
 
 /** Method names used in flows, /me/methods and the policy (contract.md). */
 export const methodNames = [
@@ -81,6 +82,25 @@ export const ssprPolicySchema = z
       .object({
         helpdeskLink: z
           .union([z.url({ protocol: /^https?$/ }), z.email()])
+          .nullable()
+          .default(null),
+        /** Shown by the portal instead of config `organization.name` when set. */
+        organizationName: z.string().trim().min(1).max(64).nullable().default(null),
+        /** The portal's accent colour, "#rrggbb". */
+        accentColor: z
+          .string()
+          .regex(accentColorPattern, 'the accent colour looks like #rrggbb')
+          .nullable()
+          .default(null),
+        /** data:image/(png|jpeg|webp|svg+xml);base64,… at most 100 KiB decoded. */
+        logo: z
+          .string()
+          .max(LOGO_MAX_DATA_URL_LENGTH, 'the logo is larger than 100 KiB')
+          .superRefine((value, ctx) => {
+            if (value.length > LOGO_MAX_DATA_URL_LENGTH) return; // reported by max() above
+            const check = checkLogoDataUrl(value);
+            if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
+          })
           .nullable()
           .default(null),
       })

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { allowedMethods, checkEligibility, type EligibilityFacts } from './eligibility.js';
+import {
+  allowedMethods,
+  checkEligibility,
+  countMethods,
+  sameFactor,
+  type EligibilityFacts,
+} from './eligibility.js';
 import { ssprPolicySchema, type SsprPolicy } from '../model/sspr-policy.js';
 
 const policy = (patch: Record<string, unknown> = {}): SsprPolicy =>
@@ -93,9 +99,35 @@ describe('eligibility in Entra order', () => {
     expect(allowedMethods(p, true)).not.toContain('securityQuestions');
   });
 
+  it('counts text and call to the mobile phone as one method', () => {
+    const p = policy({
+      enabledFor: 'all',
+      methodsRequired: 2,
+      methods: { sms: true, voice: true },
+    });
+    expect(error(p, facts({ methodsWithData: ['sms', 'voice'] }))).toBe('NOT_ENOUGH_METHODS');
+    expect(checkEligibility(p, facts({ methodsWithData: ['sms', 'voice', 'email'] }))).toEqual({
+      ok: true,
+      gatesRequired: 2,
+      methods: ['email', 'sms', 'voice'],
+    });
+    expect(countMethods(['sms', 'voice', 'officePhone', 'voice'])).toBe(2);
+    expect(sameFactor('sms', 'voice')).toBe(true);
+    expect(sameFactor('voice', 'officePhone')).toBe(false);
+  });
+
   it('offers only methods the product can verify today', () => {
     expect(
-      allowedMethods(policy({ methods: { sms: true, securityQuestions: true } }), false),
-    ).toEqual(['totp', 'email', 'securityQuestions']);
+      allowedMethods(
+        policy({ methods: { sms: true, passkey: true, appNotification: true } }),
+        false,
+      ),
+    ).toEqual(['totp', 'email', 'sms']);
+    expect(
+      allowedMethods(
+        policy({ methods: { sms: true, voice: true, officePhone: true, securityQuestions: true } }),
+        false,
+      ),
+    ).toEqual(['totp', 'email', 'sms', 'voice', 'officePhone', 'securityQuestions']);
   });
 });

@@ -3,7 +3,14 @@ import type { MethodName, SsprPolicy } from '../model/sspr-policy.js';
 import type { UserSource } from '../model/user.js';
 
 /** Methods the product can verify today; the rest are refused until their issue lands. */
-export const implementedMethods: readonly MethodName[] = ['totp', 'email', 'securityQuestions'];
+export const implementedMethods: readonly MethodName[] = [
+  'totp',
+  'email',
+  'sms',
+  'voice',
+  'officePhone',
+  'securityQuestions',
+];
 
 /** Admins use the fixed two-gate policy: any method except security questions (Entra). */
 const adminMethods: readonly MethodName[] = [
@@ -14,6 +21,20 @@ const adminMethods: readonly MethodName[] = [
   'officePhone',
   'passkey',
 ];
+
+/**
+ * Text and call to the mobile phone prove the same thing (Entra's one "Mobile phone" method): they
+ * count as one method, and one of them passed uses the other up.
+ */
+export function sameFactor(a: MethodName, b: MethodName): boolean {
+  const factor = (m: MethodName): MethodName => (m === 'voice' ? 'sms' : m);
+  return factor(a) === factor(b);
+}
+
+/** How many distinct methods these are, text and call to the mobile phone counted once. */
+export function countMethods(methods: readonly MethodName[]): number {
+  return methods.filter((m, i) => !methods.slice(0, i).some((n) => sameFactor(m, n))).length;
+}
 
 export interface EligibilityFacts {
   readonly source: UserSource;
@@ -95,10 +116,11 @@ export function checkEligibility(policy: SsprPolicy, facts: EligibilityFacts): E
   const gatesRequired: 1 | 2 = facts.isAdmin ? 2 : policy.methodsRequired;
   const allowed = allowedMethods(policy, facts.isAdmin);
   const methods = allowed.filter((m) => facts.methodsWithData.includes(m));
-  if (methods.length < gatesRequired) {
+  const distinct = countMethods(methods);
+  if (distinct < gatesRequired) {
     return no(
       'NOT_ENOUGH_METHODS',
-      `User has ${String(methods.length)} usable method(s); ${String(gatesRequired)} required`,
+      `User has ${String(distinct)} usable method(s); ${String(gatesRequired)} required`,
     );
   }
   return { ok: true, gatesRequired, methods };

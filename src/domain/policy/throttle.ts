@@ -24,6 +24,8 @@ export const throttleKeys = {
   gate: (subject: string, method: string) => `gate:${subject}:${method}`,
   failedProof: (subject: string) => `fail:${subject}`,
   email: (subject: string) => `email:${subject}`,
+  /** Text messages and voice calls: counted like emails, on their own counter. */
+  phone: (subject: string) => `phone:${subject}`,
   signInFailure: (subject: string) => `signin:${subject}`,
   /** Prefix that clears every SSPR counter of a subject after a successful reset. */
   subjectPrefix: (subject: string) => subject,
@@ -33,6 +35,7 @@ export const blockSubjects = {
   user: (subject: string) => `user:${subject}`,
   gate: (subject: string, method: string) => `gate:${subject}:${method}`,
   email: (subject: string) => `email:${subject}`,
+  phone: (subject: string) => `phone:${subject}`,
   signIn: (subject: string) => `signin:${subject}`,
 } as const;
 

@@ -195,10 +195,34 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
+/** One group of audit events counted by AuditRepository.countByDay. */
+export interface AuditDayCount {
+  /** UTC date of occurredAt, YYYY-MM-DD. */
+  readonly day: string;
+  readonly activity: string;
+  readonly result: AuditResult;
+  /** `details.method` when it is a string, else null. */
+  readonly method: string | null;
+  /** Failures only: `details.code` when it is a string, else null. */
+  readonly code: string | null;
+  /** Failures only: the result reason; null for successes. */
+  readonly resultReason: string | null;
+  readonly count: number;
+}
+
 export interface AuditRepository {
   append(event: AuditEventInput & { id: string; occurredAt: string }): Promise<AuditEvent>;
   /** Newest first. */
   query(query: AuditQuery): Promise<Page<AuditEvent>>;
+  /**
+   * Events of the given activities with from <= occurredAt <= to, counted per UTC day, activity,
+   * result, method and (for failures) code and reason: one pass in the database (usage reports).
+   */
+  countByDay(query: {
+    readonly from: string;
+    readonly to: string;
+    readonly activities: readonly string[];
+  }): Promise<readonly AuditDayCount[]>;
 }
 
 export interface SettingsRepository {

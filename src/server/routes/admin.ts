@@ -19,7 +19,15 @@ import {
 } from '../../services/admin-service.js';
 import { getPolicy, updatePolicy, type Actor } from '../../services/policy-service.js';
 import { getAgentsOverview, requestSync, revokeAgent } from '../../services/agents-admin.js';
-import { ssprPolicySchema } from '../../domain/model/sspr-policy.js';
+import { methodNameSchema, ssprPolicySchema } from '../../domain/model/sspr-policy.js';
+import { LOGO_MAX_DATA_URL_LENGTH } from '../../domain/model/branding.js';
+import type { AuditQuery } from '../../domain/ports/store.js';
+import {
+  auditExportStream,
+  exportContentType,
+  exportFileName,
+} from '../../services/audit-export.js';
+import { registrationReport, usageReport, USAGE_MAX_DAYS } from '../../services/reports.js';
 import { idParams, limits, passwordSchema } from './schemas.js';
 import { readSessionToken } from './session-cookie.js';
 
@@ -85,6 +93,100 @@ const auditQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
+
+/** The filters of GET /admin/audit as a store query (dates normalised to UTC ISO strings). */
+function auditFilters(q: {
+  from?: string | undefined;
+  to?: string | undefined;
+  activity?: AuditQuery['activity'];
+  user?: string | undefined;
+  result?: AuditQuery['result'];
+  correlationId?: string | undefined;
+}): Omit<AuditQuery, 'cursor' | 'limit'> {
+  return {
+    ...(q.from === undefined ? {} : { from: new Date(q.from).toISOString() }),
+    ...(q.to === undefined ? {} : { to: new Date(q.to).toISOString() }),
+    ...(q.activity === undefined ? {} : { activity: q.activity }),
+    ...(q.user === undefined ? {} : { user: q.user }),
+    ...(q.result === undefined ? {} : { result: q.result }),
+    ...(q.correlationId === undefined ? {} : { correlationId: q.correlationId }),
+  };
+}
+
+const auditExportQuery = auditQuery
+  .omit({ cursor: true, limit: true })
+  .extend({ format: z.enum(['csv', 'json']).default('csv') })
+  .strict();
+
+const usageCounts = {
+  resets: z.number().int().describe('Successful self-service resets'),
+  unlocks: z.number().int().describe('Successful self-service unlocks'),
+  changes: z.number().int().describe('Successful self-service password changes'),
+  registrations: z.number().int().describe('Methods saved (security info registered)'),
+  failures: z
+    .number()
+    .int()
+    .describe('Failed self-service events: resets, unlocks, changes, registrations, flow steps'),
+};
+
+const registrationReportSchema = z.object({
+  generatedAt: z.string(),
+  summary: z
+    .object({
+      users: z.number().int(),
+      registered: z.number().int(),
+      enabled: z.number().int(),
+      capable: z.number().int(),
+    })
+    .describe('Over every user, not only this page'),
+  methods: z
+    .array(z.object({ method: methodNameSchema, users: z.number().int() }))
+    .readonly()
+    .describe('How many users can use each method'),
+  users: z
+    .array(
+      z.object({
+        id: z.string(),
+        userPrincipalName: z.string(),
+        displayName: z.string(),
+        source: z.enum(['cloud', 'directory']),
+        enabled: z
+          .boolean()
+          .describe('SSPR applies to the user (enabled account, policy scope, eligibility)'),
+        registered: z.boolean().describe('Has as many allowed methods as the policy requires'),
+        capable: z.boolean().describe('Enabled and registered'),
+        methods: z.array(methodNameSchema).readonly(),
+      }),
+    )
+    .readonly(),
+  nextCursor: z.string().nullable(),
+});
+
+const usageReportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  days: z
+    .array(z.object({ date: z.string().describe('UTC date, YYYY-MM-DD'), ...usageCounts }))
+    .readonly()
+    .describe('Every UTC day of the range, zeros included'),
+  byMethod: z
+    .array(
+      z.object({
+        method: methodNameSchema,
+        successes: z.number().int(),
+        failures: z.number().int(),
+      }),
+    )
+    .readonly()
+    .describe('Verification outcomes at the reset gates, per method'),
+  failureReasons: z
+    .array(z.object({ code: z.string(), count: z.number().int() }))
+    .readonly()
+    .describe(
+      'The error code recorded on failed events (or the recorded reason), most frequent first',
+    ),
+  totals: z.object(usageCounts),
+});
 
 const syncCounts = z.object({
   added: z.number().int(),
@@ -207,6 +309,8 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
     app.patch(
       '/admin/policy',
       {
+        // Room for a logo data URL (100 KiB decoded) and the rest of the document.
+        bodyLimit: LOGO_MAX_DATA_URL_LENGTH + 64 * 1024,
         schema: {
           tags,
           security,
@@ -357,14 +461,84 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
         const q = request.query;
         return queryAudit(s, {
           limit: q.limit,
-          ...(q.from === undefined ? {} : { from: new Date(q.from).toISOString() }),
-          ...(q.to === undefined ? {} : { to: new Date(q.to).toISOString() }),
-          ...(q.activity === undefined ? {} : { activity: q.activity }),
-          ...(q.user === undefined ? {} : { user: q.user }),
-          ...(q.result === undefined ? {} : { result: q.result }),
-          ...(q.correlationId === undefined ? {} : { correlationId: q.correlationId }),
+          ...auditFilters(q),
           ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
         });
+      },
+    );
+
+    app.get(
+      '/admin/audit/export',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Export every matching audit event as CSV or JSON (streamed, newest first)',
+          description:
+            'The same filters as GET /admin/audit. CSV: a header row, RFC 4180 quoting, `details` as JSON text, and cells a spreadsheet would run as a formula (starting with = + - @ tab or CR) prefixed with an apostrophe. JSON: one array of the objects GET /admin/audit returns in `items`. The answer is an attachment named sspr-audit-<UTC yyyymmdd-hhmmss>.csv|json; rows are read from the store page by page while the client downloads.',
+          querystring: auditExportQuery,
+        },
+      },
+      async (request, reply) => {
+        await principal(request);
+        const { format, ...filters } = request.query;
+        const stream = await auditExportStream(s.store, auditFilters(filters), format);
+        return reply
+          .header('content-type', exportContentType(format))
+          .header(
+            'content-disposition',
+            `attachment; filename="${exportFileName(format, s.clock.now())}"`,
+          )
+          .send(stream);
+      },
+    );
+
+    app.get(
+      '/admin/reports/registration',
+      {
+        schema: {
+          tags,
+          security,
+          summary:
+            'Registration report: per user enabled / registered / capable and methods, with a summary and the method mix',
+          description:
+            "Entra's meanings: enabled = password reset applies to the user (enabled account, policy scope and eligibility); registered = the user has as many of the allowed methods as the policy requires (administrators: two, never security questions); capable = enabled and registered. Users are ordered by UPN and cursor-paged; the summary and `methods` count every user.",
+          querystring: z
+            .object({
+              cursor: z.string().max(300).optional(),
+              limit: z.coerce.number().int().min(1).max(500).default(100),
+            })
+            .strict(),
+          response: { 200: registrationReportSchema },
+        },
+      },
+      async (request) => {
+        await principal(request);
+        return registrationReport(s, request.query);
+      },
+    );
+
+    app.get(
+      '/admin/reports/usage',
+      {
+        schema: {
+          tags,
+          security,
+          summary:
+            'Usage report from the audit log: resets, unlocks, changes, registrations and failures per day',
+          description: `\`from\` and \`to\` are ISO date-times; the default is the last 30 days and the range is at most ${String(USAGE_MAX_DAYS)} days (SSPR_1001 otherwise). Days are UTC dates, every one present. Failures are failed self-service events (reset, unlock, change, registration and reset-flow steps such as a wrong code); \`failureReasons\` groups them by the error code recorded on the event.`,
+          querystring: z
+            .object({
+              from: z.iso.datetime({ offset: true }).optional(),
+              to: z.iso.datetime({ offset: true }).optional(),
+            })
+            .strict(),
+          response: { 200: usageReportSchema },
+        },
+      },
+      async (request) => {
+        await principal(request);
+        return usageReport(s, request.query);
       },
     );
 

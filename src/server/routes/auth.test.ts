@@ -366,6 +366,7 @@ describe('registration status', () => {
       reconfirmDue: false,
       methodsRequired: 1,
       methodsRegistered: 0,
+      methodsAllowed: ['totp', 'email'],
     });
     await registerTotp(t, cookie);
     const session = await t.request('GET', '/api/v1/auth/session', { cookie });
@@ -374,6 +375,7 @@ describe('registration status', () => {
       reconfirmDue: false,
       methodsRequired: 1,
       methodsRegistered: 1,
+      methodsAllowed: ['totp', 'email'],
     });
     const methods = await t.request('GET', '/api/v1/me/methods', { cookie });
     expect(methods.json<{ registration: { required: boolean } }>().registration.required).toBe(
@@ -390,6 +392,11 @@ describe('registration status', () => {
     await patchPolicy(t, { registration: { requireOnSignIn: true }, methodsRequired: 2 });
     const status = (await signInPassword(t, 'ann@contoso.com')).body.registration;
     expect(status).toMatchObject({ required: true, methodsRequired: 2 });
+    // The policy's switches decide what may be registered.
+    await patchPolicy(t, { methods: { email: false, securityQuestions: true } });
+    expect((await signInPassword(t, 'ann@contoso.com')).body.registration).toMatchObject({
+      methodsAllowed: ['totp', 'securityQuestions'],
+    });
   });
 
   it('asks to reconfirm once reconfirmDays have passed since the methods were confirmed', async () => {

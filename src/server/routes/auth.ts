@@ -55,11 +55,16 @@ export function authRoutes(
         preHandler: ipLimit,
         schema: {
           tags: ['session'],
-          summary: 'Send an email code for the second step',
-          body: z.object({ method: z.literal('email') }).strict(),
+          summary: 'Send an email code (or a text message code) for the second step',
+          body: z.object({ method: z.enum(['email', 'sms']) }).strict(),
         },
       },
-      async (request) => signInChallenge(s, await authenticate(s, readSessionToken(request), true)),
+      async (request) =>
+        signInChallenge(
+          s,
+          await authenticate(s, readSessionToken(request), true),
+          request.body.method,
+        ),
     );
 
     app.post(
@@ -68,9 +73,12 @@ export function authRoutes(
         preHandler: ipLimit,
         schema: {
           tags: ['session'],
-          summary: 'Finish signing in with a TOTP or email code',
+          summary: 'Finish signing in with a TOTP, email or text message code',
           body: z
-            .object({ method: z.enum(['totp', 'email']), code: z.string().min(1).max(limits.code) })
+            .object({
+              method: z.enum(['totp', 'email', 'sms']),
+              code: z.string().min(1).max(limits.code),
+            })
             .strict(),
         },
       },

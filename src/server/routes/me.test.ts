@@ -64,7 +64,10 @@ describe('authentication', () => {
       t.request('POST', '/api/v1/me/methods/email', { body: { email: 'a@example.org' } }),
       t.request('POST', '/api/v1/me/methods/email/verify', { body: { code: '12345678' } }),
       t.request('POST', '/api/v1/me/methods/securityQuestions', { body: { answers: ANSWERS } }),
-      t.request('POST', '/api/v1/me/methods/phone'),
+      t.request('POST', '/api/v1/me/methods/phone', {
+        body: { type: 'mobile', phoneNumber: '+48 601234567' },
+      }),
+      t.request('POST', '/api/v1/me/methods/phone/verify', { body: { code: '12345678' } }),
       t.request('POST', '/api/v1/me/methods/passkey'),
       t.request('DELETE', '/api/v1/me/methods/some-id'),
       t.request('POST', '/api/v1/me/password', {
@@ -378,7 +381,7 @@ describe('security questions', () => {
 });
 
 describe('methods not available yet', () => {
-  it.each(['phone', 'passkey'])('answers 501 SSPR_3506 for %s', async (kind) => {
+  it.each(['passkey'])('answers 501 SSPR_3506 for %s', async (kind) => {
     const res = await t.request('POST', `/api/v1/me/methods/${kind}`, { cookie });
     expect(res.statusCode).toBe(501);
     expect(errorCode(res)).toBe('SSPR_3506');

@@ -9,8 +9,10 @@ import {
   registerSecurityQuestions,
   removeMethod,
   startEmail,
+  startPhone,
   startTotp,
   verifyEmailRegistration,
+  verifyPhoneRegistration,
   verifyTotpRegistration,
 } from '../../services/method-registration.js';
 import { availableQuestions } from '../../services/questions.js';
@@ -106,16 +108,47 @@ export function meRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
           ),
     );
 
-    for (const kind of ['phone', 'passkey'] as const) {
-      app.post(
-        `/me/methods/${kind}`,
-        { schema: { tags, summary: `Register a ${kind} (not available yet: SSPR_3506)` } },
-        async (request) => {
-          await auth(request);
-          return fail('METHOD_NOT_SUPPORTED', { details: { method: kind } });
+    app.post(
+      '/me/methods/phone',
+      {
+        schema: {
+          tags,
+          summary:
+            'Start registering a phone: mobile (code by text message) or office (code by voice call). SSPR_3506 when no SMS / voice provider is configured',
+          body: z
+            .object({
+              type: z.enum(['mobile', 'office']),
+              phoneNumber: z.string().min(1).max(64),
+            })
+            .strict(),
         },
-      );
-    }
+      },
+      async (request, reply) =>
+        reply.code(201).send(await startPhone(s, await auth(request), request.body)),
+    );
+
+    app.post(
+      '/me/methods/phone/verify',
+      {
+        schema: {
+          tags,
+          summary:
+            'Confirm the phone with the code: mobile → methods sms and voice, office → officePhone',
+          body: codeBody,
+        },
+      },
+      async (request) =>
+        verifyPhoneRegistration(s, contextOf(request), await auth(request), request.body.code),
+    );
+
+    app.post(
+      '/me/methods/passkey',
+      { schema: { tags, summary: 'Register a passkey (not available yet: SSPR_3506)' } },
+      async (request) => {
+        await auth(request);
+        return fail('METHOD_NOT_SUPPORTED', { details: { method: 'passkey' } });
+      },
+    );
 
     app.post(
       '/me/methods/confirm',

@@ -264,6 +264,34 @@ describe('change for a directory user', () => {
   });
 });
 
+describe('POST /password/check for a signed-in directory user', () => {
+  it("checks against the user's effective policy (directory rules included), not the user id", async () => {
+    const signIn = await t.request('POST', '/api/v1/auth/sign-in', {
+      body: { userId: UPN, password: OLD },
+    });
+    const cookie = signIn.cookies.find((c) => c.name === 'sspr_session')?.value ?? '';
+    type Check = { rules: { id: string; ok: boolean }[]; policy: { id: string }[] };
+    // The account name inside the password breaks a directory rule only this user has.
+    const mine = await t.request('POST', '/api/v1/password/check', {
+      cookie,
+      body: { password: 'Dana-Lamp-93!x' },
+    });
+    expect(mine.statusCode, mine.body).toBe(200);
+    const answer = mine.json<Check>();
+    expect(answer.policy.map((r) => r.id)).toEqual(
+      expect.arrayContaining(['complexity.accountName', 'history']),
+    );
+    expect(answer.rules.find((r) => r.id === 'complexity.accountName')?.ok).toBe(false);
+    // Anonymous, naming the user: the cloud policy only (no account or PSO is revealed).
+    const anonymous = await t.request('POST', '/api/v1/password/check', {
+      body: { password: 'Dana-Lamp-93!x', userId: UPN },
+    });
+    const ids = anonymous.json<Check>().policy.map((r) => r.id);
+    expect(ids).not.toContain('complexity.accountName');
+    expect(ids).not.toContain('history');
+  });
+});
+
 describe('admin warnings about the directory policy', () => {
   it('warns about a minimum password age above 0 and rules a DC skips on resets', async () => {
     const quiet = await t.request('GET', '/api/v1/admin/agents', { token: t.adminToken });

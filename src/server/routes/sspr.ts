@@ -12,15 +12,35 @@ import {
   verify,
 } from '../../services/reset-flow-service.js';
 import { checkPassword } from '../../services/password-service.js';
+import { authenticate } from '../../services/session-service.js';
+import { readSessionToken } from './session-cookie.js';
 import { getPolicy } from '../../services/policy-service.js';
+import { decodeLogo, logoVersion } from '../../domain/model/branding.js';
+import { fail } from '../../domain/errors/sspr-error.js';
 import { answersSchema, flowIdParams, limits, methodBody, passwordSchema } from './schemas.js';
 
 const verifyBody = z.discriminatedUnion('method', [
   z
-    .object({ method: z.enum(['totp', 'email']), code: z.string().min(1).max(limits.code) })
+    .object({
+      method: z.enum(['totp', 'email', 'sms', 'voice', 'officePhone']),
+      code: z.string().min(1).max(limits.code),
+    })
     .strict(),
   z.object({ method: z.literal('securityQuestions'), answers: answersSchema }).strict(),
 ]);
+
+const publicSettingsSchema = z.object({
+  organizationName: z.string(),
+  helpdeskLink: z.string().nullable(),
+  accentColor: z.string().nullable().describe('"#rrggbb", or null for the default'),
+  logoUrl: z
+    .string()
+    .nullable()
+    .describe('/api/v1/sspr/branding/logo?v=<version> when a logo is set, else null'),
+});
+
+/** A sandboxed SVG: no script, no external fetch, inline styles only. */
+const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 /** Anonymous self-service routes (contract.md § Self-service). Flow ids are the capability. */
 export function ssprRoutes(
@@ -45,15 +65,58 @@ export function ssprRoutes(
         schema: {
           tags: ['self-service'],
           summary:
-            'What the portal shows everyone: organisation name and the helpdesk link (email or URL)',
+            'What the portal shows everyone: organisation name, helpdesk link (email or URL), accent colour and logo',
+          response: { 200: publicSettingsSchema },
         },
       },
       async () => {
-        const policy = await getPolicy(s.store);
+        const { customization } = await getPolicy(s.store);
         return {
-          organizationName: s.settings.organizationName,
-          helpdeskLink: policy.customization.helpdeskLink,
+          organizationName: customization.organizationName ?? s.settings.organizationName,
+          helpdeskLink: customization.helpdeskLink,
+          accentColor: customization.accentColor,
+          logoUrl:
+            customization.logo === null
+              ? null
+              : `/api/v1/sspr/branding/logo?v=${logoVersion(customization.logo)}`,
         };
+      },
+    );
+
+    app.get(
+      '/sspr/branding/logo',
+      {
+        schema: {
+          tags: ['self-service'],
+          summary: 'The organisation logo (image bytes); 404 SSPR_1004 when none is set',
+          description:
+            'Link it with the `logoUrl` of GET /sspr/settings: with the current `v` the answer may be cached for a year.',
+          querystring: z.object({ v: z.string().max(64).optional() }).strict(),
+        },
+        // Runs after the global security headers (which forbid caching under /api/): a logo may be
+        // cached for good when asked for by its version, and an SVG is sandboxed.
+        onSend: async (request, reply) => {
+          const type = reply.getHeader('content-type');
+          if (typeof type !== 'string' || !type.startsWith('image/')) return;
+          const etag = reply.getHeader('etag');
+          const current = request.query.v !== undefined && etag === `"${request.query.v}"`;
+          reply.header(
+            'cache-control',
+            current ? 'public, max-age=31536000, immutable' : 'no-cache',
+          );
+          if (type === 'image/svg+xml') reply.header('content-security-policy', SVG_CSP);
+        },
+      },
+      async (_request, reply) => {
+        const { logo } = (await getPolicy(s.store)).customization;
+        const image = logo === null ? null : decodeLogo(logo);
+        if (logo === null || image === null) fail('ROUTE_NOT_FOUND');
+        const version = logoVersion(logo);
+        return reply
+          .header('content-type', image.contentType)
+          .header('x-content-type-options', 'nosniff')
+          .header('etag', `"${version}"`)
+          .send(image.bytes);
       },
     );
 
@@ -151,7 +214,19 @@ export function ssprRoutes(
             .strict(),
         },
       },
-      async (request) => checkPassword(s, request.body),
+      async (request) => {
+        // A signed-in user (changing their password) gets their own effective policy; the
+        // user id alone never selects a policy (that would reveal accounts and their PSOs).
+        const token = readSessionToken(request);
+        const signedIn =
+          token === undefined
+            ? undefined
+            : await authenticate(s, token).then(
+                (a) => a.user,
+                () => undefined,
+              );
+        return checkPassword(s, request.body, signedIn);
+      },
     );
   };
 }

@@ -5,23 +5,21 @@
  * that each control is labelled.
  */
 import type { Locator, Page } from 'playwright-core';
+import { readChecklist, waitForChecklist, type ChecklistRule } from './checklist.js';
 
-export type PortalMethod = 'email' | 'totp' | 'securityQuestions';
+export type { ChecklistRule, RuleState } from './checklist.js';
+
+export type PortalMethod = 'email' | 'totp' | 'securityQuestions' | 'sms' | 'voice' | 'officePhone';
 
 /** The English labels the portal gives each method (web/portal/i18n.ts). */
 const METHOD_LABELS: Record<PortalMethod, RegExp> = {
   email: /email me a code/i,
   totp: /authenticator app/i,
   securityQuestions: /security questions/i,
+  sms: /text a code/i,
+  voice: /call my mobile/i,
+  officePhone: /call my office/i,
 };
-
-/** As the portal words it; 'pending' before the server has judged the rule. */
-export type RuleState = 'met' | 'not met' | 'directory' | 'pending';
-
-export interface ChecklistRule {
-  readonly text: string;
-  readonly state: RuleState;
-}
 
 export class PortalPage {
   constructor(readonly page: Page) {}
@@ -38,6 +36,13 @@ export class PortalPage {
   }
   get doneStep(): Locator {
     return this.page.getByRole('region', { name: 'Your password has been reset' });
+  }
+  /** After the gates, when unlock is allowed: reset, or unlock only. */
+  get choiceStep(): Locator {
+    return this.page.getByRole('region', { name: 'What would you like to do?' });
+  }
+  get unlockedStep(): Locator {
+    return this.page.getByRole('region', { name: 'Your account has been unlocked' });
   }
   /** The live status line (role=status): progress, errors and the support code. */
   get status(): Locator {
@@ -85,6 +90,56 @@ export class PortalPage {
     await this.methodStep.getByLabel('Code', { exact: true }).waitFor({ state: 'visible' });
   }
 
+  /** Sends the code again ("Resend code", shown once a code was sent). */
+  async resendCode(): Promise<void> {
+    await this.methodStep.getByRole('button', { name: 'Resend code' }).click();
+  }
+
+  /** "Use a different method": back to the list with nothing chosen. */
+  async useDifferentMethod(): Promise<void> {
+    await this.methodStep.getByRole('button', { name: 'Use a different method' }).click();
+  }
+
+  /** The "Step n of m" line of the method step. */
+  async gateProgress(): Promise<string> {
+    return ((await this.methodStep.getByText(/^Step \d+ of \d+$/).textContent()) ?? '').trim();
+  }
+
+  /**
+   * Security questions: waits for the questions, answers each from `answers` (question text →
+   * answer) and presses Verify; answers the question texts shown.
+   */
+  async answerQuestions(answers: ReadonlyMap<string, string>): Promise<string[]> {
+    const inputs = this.methodStep.getByRole('textbox');
+    await inputs.first().waitFor({ state: 'visible' });
+    const shown: string[] = [];
+    for (const input of await inputs.all()) {
+      const id = await input.getAttribute('id');
+      const text = (
+        (await this.page.locator(`label[for="${id ?? ''}"]`).textContent()) ?? ''
+      ).trim();
+      shown.push(text);
+      await input.fill(answers.get(text) ?? 'unknown');
+    }
+    await this.methodStep.getByRole('button', { name: 'Verify' }).click();
+    return shown;
+  }
+
+  async waitForChoiceStep(timeoutMs = 15_000): Promise<void> {
+    await this.choiceStep.waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** Picks "I forgot my password" or "I know my password but can't sign in" and presses Next. */
+  async choose(what: 'reset' | 'unlock'): Promise<void> {
+    const name = what === 'reset' ? /I forgot my password/ : /I know my password/;
+    await this.choiceStep.getByRole('radio', { name }).check();
+    await this.choiceStep.getByRole('button', { name: 'Next' }).click();
+  }
+
+  async waitForUnlocked(timeoutMs = 15_000): Promise<void> {
+    await this.unlockedStep.waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
   async enterCode(code: string): Promise<void> {
     await this.methodStep.getByLabel('Code', { exact: true }).fill(code);
     await this.methodStep.getByRole('button', { name: 'Verify' }).click();
@@ -102,13 +157,7 @@ export class PortalPage {
 
   /** The live checklist: each rule's text and whether the portal shows it met. */
   async checklist(): Promise<ChecklistRule[]> {
-    const items = this.passwordStep.getByRole('list').getByRole('listitem');
-    const rules: ChecklistRule[] = [];
-    for (const item of await items.all()) {
-      const text = ((await item.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-      rules.push({ text, state: ruleState(text) });
-    }
-    return rules;
+    return readChecklist(this.passwordStep.getByRole('list'));
   }
 
   /**
@@ -119,16 +168,7 @@ export class PortalPage {
     predicate: (rules: ChecklistRule[]) => boolean,
     timeoutMs = 10_000,
   ): Promise<ChecklistRule[]> {
-    const deadline = Date.now() + timeoutMs;
-    let rules = await this.checklist();
-    while (!predicate(rules)) {
-      if (Date.now() > deadline) {
-        throw new Error(`checklist never matched: ${JSON.stringify(rules)}`);
-      }
-      await this.page.waitForTimeout(100);
-      rules = await this.checklist();
-    }
-    return rules;
+    return waitForChecklist(this.page, () => this.checklist(), predicate, timeoutMs);
   }
 
   async submitNewPassword(): Promise<void> {
@@ -149,12 +189,4 @@ export class PortalPage {
     const match = /Support code:\s*(\S+)/i.exec(await this.statusText());
     return match?.[1] ?? null;
   }
-}
-
-function ruleState(text: string): RuleState {
-  const lower = text.toLowerCase();
-  if (lower.includes('checked by your directory')) return 'directory';
-  if (/\bnot met\b/.test(lower)) return 'not met';
-  if (/\bmet\b/.test(lower)) return 'met';
-  return 'pending';
 }

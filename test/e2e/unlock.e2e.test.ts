@@ -1,0 +1,123 @@
+/**
+ * The portal's unlock-only path against a real directory: a private OpenLDAP slapd (ppolicy), the
+ * production agent dialled in to the server, and Chromium. A directory user locked out by wrong
+ * passwords passes the gate, chooses "I know my password but can't sign in", and can bind again
+ * with the same password (proved with OpenLDAP's own `ldapwhoami`); another one chooses the reset.
+ */
+import { execFile } from 'node:child_process';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { totpCodeAt } from '../../src/domain/methods/totp.js';
+import { useOpenLdap, type OpenLdapFacts } from '../support/directories.js';
+import { enableAllAndSync, openLdapConnection, registerTotp } from '../support/hybrid.js';
+import { PortalPage } from './pages/portal-page.js';
+import { expectCleanPage, launchBrowser, openPage } from './support/browser.js';
+import { expectAccessible, screenshot } from './support/page-checks.js';
+import { startHybridServer, type HybridE2eServer } from './support/server.js';
+
+// A private slapd: this file locks a user out, which must not race the int tests' shared one.
+const slapd = useOpenLdap({ isolated: true });
+let f: OpenLdapFacts;
+let server: HybridE2eServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  f = slapd();
+  [server, browser] = await Promise.all([
+    startHybridServer(openLdapConnection(f)),
+    launchBrowser(),
+  ]);
+  // SSPR for everyone with unlock allowed, then a full sync of the directory's users.
+  await enableAllAndSync(server.hybrid);
+}, 180_000);
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+});
+afterAll(async () => {
+  await (browser as Browser | undefined)?.close();
+  await (server as HybridE2eServer | undefined)?.close();
+});
+
+async function newPortal(): Promise<{ page: Page; portal: PortalPage }> {
+  const { context, page } = await openPage(browser);
+  contexts.push(context);
+  return { page, portal: new PortalPage(page) };
+}
+
+/** `ldapwhoami` over LDAPS as a real client would: ok when the bind succeeds. */
+function ldapwhoami(dn: string, password: string): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'ldapwhoami',
+      ['-x', '-H', f.ldapsUrl, '-D', dn, '-w', password],
+      { env: { ...process.env, LDAPTLS_CACERT: f.caFile }, timeout: 15_000 },
+      (error, stdout, stderr) => {
+        resolve({ ok: error === null, output: `${stdout}${stderr}` });
+      },
+    );
+  });
+}
+
+/** Passes the portal's authenticator gate with the next step's code (the current one was used). */
+async function passGate(portal: PortalPage, upn: string, secret: string): Promise<void> {
+  await portal.open(server.url);
+  await portal.submitUserId(upn);
+  await portal.waitForMethodStep();
+  await portal.chooseMethod('totp');
+  await portal.enterCode(totpCodeAt(secret, new Date(Date.now() + 30_000)));
+}
+
+describe('portal: unlock only (directory user, OpenLDAP)', () => {
+  it('unlocks Bob, locked out by wrong passwords; his same password binds again', async () => {
+    const bob = f.users.bob;
+    const secret = await registerTotp(server.hybrid, bob.mail, bob.password);
+    // Lock Bob out as a user typing wrong passwords would (ppolicy pwdMaxFailure).
+    for (let i = 0; i < f.policies.default.pwdMaxFailure; i++) {
+      expect((await ldapwhoami(bob.dn, `Wrong-${String(i)}-Password!`)).ok).toBe(false);
+    }
+    const locked = await ldapwhoami(bob.dn, bob.password);
+    expect(locked.ok).toBe(false);
+    expect(locked.output).toContain('Invalid credentials (49)');
+
+    const { page, portal } = await newPortal();
+    await passGate(portal, bob.mail, secret);
+    await portal.waitForChoiceStep();
+    await expect(
+      portal.choiceStep
+        .getByRole('radio', { name: /I know my password but can't sign in/ })
+        .count(),
+    ).resolves.toBe(1);
+    await expectAccessible(page);
+    await screenshot(page, 'portal-choice');
+    await portal.choose('unlock');
+    await portal.waitForUnlocked();
+    await expect(portal.unlockedStep.textContent()).resolves.toContain(
+      'You can now sign in with your current password.',
+    );
+    await expectAccessible(page);
+    await screenshot(page, 'portal-unlock');
+    expectCleanPage(page);
+
+    const unlocked = await ldapwhoami(bob.dn, bob.password);
+    expect(unlocked.ok, unlocked.output).toBe(true);
+  });
+
+  it('still offers the reset: Alice chooses "I forgot my password" and her new password binds', async () => {
+    const alice = f.users.alice;
+    const secret = await registerTotp(server.hybrid, alice.mail, alice.password);
+    const { page, portal } = await newPortal();
+    await passGate(portal, alice.mail, secret);
+    await portal.waitForChoiceStep();
+    await portal.choose('reset');
+    await portal.waitForPasswordStep();
+    const password = 'Harbor-7c1d-Kite9!';
+    await portal.typeNewPassword(password);
+    await portal.waitForChecklist((rules) => rules.length > 0);
+    await portal.submitNewPassword();
+    await portal.waitForDone(30_000);
+    expectCleanPage(page);
+    expect((await ldapwhoami(alice.dn, password)).ok).toBe(true);
+    expect((await ldapwhoami(alice.dn, alice.password)).ok).toBe(false);
+  });
+});
