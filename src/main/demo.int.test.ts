@@ -160,6 +160,14 @@ describe('sspr demo', () => {
     const runtime = await start();
     const printed = await banner(runtime, await seedDemo(runtime));
     expect(printed.text).toContain(`${URL_BASE}/dev/outbox`);
+    // The pages the banner names are served (the web build runs at `npm ci`).
+    for (const label of ['Portal', 'Account', 'Admin center']) {
+      const url = new RegExp(`${label}: +(\\S+)`).exec(printed.text)?.[1] ?? '';
+      expect(url.startsWith(URL_BASE), `${label} in the banner`).toBe(true);
+      const page = await runtime.app.inject({ method: 'GET', url: url.slice(URL_BASE.length) });
+      expect(page.statusCode, label).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+    }
 
     await resetWith(runtime, 'alex.wilber@contoso.com', (flow) => {
       expect(flow.methods.map((m) => m.method)).toEqual(['totp']);
