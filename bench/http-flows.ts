@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createNodeRandom } from '../src/adapters/crypto/node-random.js';
 import { generateTotpSecret } from '../src/domain/methods/totp.js';
 import { createJsonClient } from './http-client.js';
+import { startPrivatePostgres } from './postgres.js';
 import { driveFlows, type DriveResult, type Step } from './flow-driver.js';
 import { fixed, int, ms, progress, renderTable } from './report.js';
 import type { ChildMessage, SeedUser, StartMessage } from './server-messages.js';
@@ -285,21 +286,6 @@ const delay = (millis: number): Promise<void> =>
   new Promise((resolve) => {
     setTimeout(resolve, millis).unref();
   });
-
-type StartPostgres = (options: {
-  baseDir: string;
-}) => Promise<{ url: string; stop: () => Promise<void> }>;
-
-async function startPrivatePostgres(
-  root: string,
-): Promise<{ url: string; stop: () => Promise<void> }> {
-  // The benchmark wants its own cluster, never a shared test server named by the environment.
-  delete process.env.SSPR_TEST_PG_URL;
-  const script = new URL('../scripts/postgres.mjs', import.meta.url).href;
-  const { startPostgres } = (await import(script)) as { startPostgres: StartPostgres };
-  // The cluster lives in <root>/pg; the script opens root (a 0700 mkdtemp) to the postgres user.
-  return startPostgres({ baseDir: root });
-}
 
 // ---------------------------------------------------------------------------------------------
 // The table

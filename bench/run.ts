@@ -19,6 +19,7 @@ import {
   usersNeeded,
   type StoreName,
 } from './http-flows.js';
+import { renderAuditTable, runAuditBench, type AuditStoreName } from './audit-export.js';
 import { DIRECTORY_NAMES, type DirectoryName } from './directory-servers.js';
 import { renderDeltaTable, renderSyncTable, runSyncBench, seedNotes } from './directory-sync.js';
 import { fixed, int, machineLine, ms } from './report.js';
@@ -30,11 +31,11 @@ import {
   runWritebackBench,
 } from './writeback.js';
 
-const SECTIONS = ['banned', 'http', 'writeback', 'sync'] as const;
+const SECTIONS = ['banned', 'http', 'writeback', 'sync', 'audit'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const USAGE = `usage: npm run bench -- [--only banned|http|writeback|sync]
-  http:       [--stores sqlite,postgres] [--concurrency 32] [--flows 400] [--seconds 30]
+const USAGE = `usage: npm run bench -- [--only banned|http|writeback|sync|audit]
+  http, audit: [--stores sqlite,postgres] [--concurrency 32] [--flows 400] [--seconds 30]
               [--warmup 32] [--users 2000]
   banned:     [--measure-ms 1000]
   writeback, sync: [--directories samba,openldap]
@@ -42,7 +43,8 @@ const USAGE = `usage: npm run bench -- [--only banned|http|writeback|sync]
               [--openldap-users 2000] [--openldap-concurrency 16] [--openldap-seconds 20]
               [--wb-warmup 8] [--wb-floor-ms 0]   (a number, or "default": the production 250 ms)
   sync:       [--samba-sync 10000] [--openldap-sync 10000,100000]   (users per run, one run each)
-              [--sync-changes 1000] [--sync-group-size 100]`;
+              [--sync-changes 1000] [--sync-group-size 100]
+  audit:      [--audit-events 250000]`;
 
 function positive(name: string, text: string): number {
   const value = Number(text);
@@ -79,6 +81,7 @@ function options() {
       'openldap-sync': { type: 'string', default: '10000,100000' },
       'sync-changes': { type: 'string', default: '1000' },
       'sync-group-size': { type: 'string', default: '100' },
+      'audit-events': { type: 'string', default: '250000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -112,6 +115,11 @@ function options() {
     http: run('http'),
     writeback: run('writeback'),
     sync: run('sync'),
+    audit: run('audit'),
+    auditOptions: {
+      stores: stores as AuditStoreName[],
+      events: positive('audit-events', values['audit-events']),
+    },
     directories: directories as DirectoryName[],
     writebackOptions: {
       directories: directories as DirectoryName[],
@@ -305,6 +313,21 @@ async function main(): Promise<number> {
     );
     out();
     out(renderDeltaTable(rows));
+  }
+
+  if (o.audit) {
+    const rows = await runAuditBench(o.auditOptions);
+    out();
+    out('Audit export (GET /admin/audit/export, streamed) vs reading the same rows from the store');
+    out(
+      `   ${int(o.auditOptions.events)} events over 90 days, seeded into a fresh store; store read = ` +
+        'store.audit.query, 1,000 a page, no formatting; CSV / JSON = the whole export over HTTP ' +
+        '(client in the same process); RSS growth = peak during the download; usage report = ' +
+        'GET /admin/reports/usage over the 90 days',
+    );
+    for (const r of rows) out(`   ${r.store}: seeded in ${fixed(r.seedMs / 1000, 1)} s`);
+    out();
+    out(renderAuditTable(rows));
   }
 
   out();
