@@ -7,15 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/cli.js';
 import { parseCsv } from '../../test/support/csv.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
-import { main } from '../main/program.js';
-
-interface Run {
-  readonly out: string[];
-  readonly err: string[];
-  readonly exitCode: typeof process.exitCode;
-}
 
 let t: TestApp;
 let dir: string;
@@ -34,21 +28,7 @@ afterEach(async () => {
   process.exitCode = undefined;
 });
 
-async function sspr(argv: string[], runEnv = env): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  process.exitCode = undefined;
-  await main(argv, {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    env: runEnv,
-    cwd: dir,
-    errTty: undefined,
-  });
-  const exitCode = process.exitCode;
-  process.exitCode = undefined;
-  return { out, err, exitCode };
-}
+const sspr = (argv: string[], runEnv = env) => runCli(argv, { env: runEnv, cwd: dir });
 
 async function changePolicy(times: number): Promise<void> {
   for (let i = 0; i < times; i++) {

@@ -8,12 +8,12 @@ import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/cli.js';
 import { createFakeDirectory } from '../../test/fakes/fake-directory.js';
 import { eventually } from '../../test/support/agent-harness.js';
 import type { AgentLogger } from '../agent/log.js';
 import { loadConfig } from '../config/load.js';
 import { createAgentRuntime, type AgentRuntime } from './agent-runtime.js';
-import { main } from './program.js';
 import { createServerRuntime, type ServerRuntime } from './server-runtime.js';
 
 type Env = Record<string, string | undefined>;
@@ -30,18 +30,7 @@ afterEach(async () => {
   process.exitCode = undefined;
 });
 
-async function sspr(
-  argv: string[],
-  env: Env,
-): Promise<{ out: string[]; err: string[]; exitCode: typeof process.exitCode }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  process.exitCode = undefined;
-  await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd: dir });
-  const exitCode = process.exitCode;
-  process.exitCode = undefined;
-  return { out, err, exitCode };
-}
+const sspr = (argv: string[], env: Env) => runCli(argv, { env, cwd: dir });
 
 const quiet: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

@@ -9,17 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/cli.js';
 import { loadConfig } from '../config/load.js';
 import { totpCodeAt } from '../domain/methods/totp.js';
 import { createAdminToken } from '../services/admin-service.js';
-import { main } from './program.js';
 import { createServerRuntime, type ServerRuntime } from './server-runtime.js';
-
-interface Run {
-  readonly out: string[];
-  readonly err: string[];
-  readonly exitCode: typeof process.exitCode;
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -36,20 +30,7 @@ afterEach(async () => {
 });
 
 /** Runs `sspr …argv` in-process; the environment is exactly `env`. */
-async function sspr(argv: string[], env: Env = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  process.exitCode = undefined;
-  await main(argv, {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    env,
-    cwd: dir,
-  });
-  const exitCode = process.exitCode;
-  process.exitCode = undefined;
-  return { out, err, exitCode };
-}
+const sspr = (argv: string[], env: Env = {}) => runCli(argv, { env, cwd: dir });
 
 /** What `sspr serve` would build from this environment (quiet, no timing floor). */
 async function runtimeFor(env: Env): Promise<ServerRuntime> {

@@ -20,6 +20,7 @@ import { createWebhookSmsSender } from '../adapters/sms/webhook-sms-sender.js';
 import { createAltchaCaptcha } from '../adapters/captcha/altcha-captcha.js';
 import { loadCommonPasswords } from '../adapters/banned-list/common-passwords.js';
 import { createAgentGateway, type AgentGateway } from '../server/agent-gateway.js';
+import { serializeRequest } from '../server/request-log.js';
 import { buildServer } from '../server/app.js';
 import type { ServiceDeps, ServiceLogger } from '../services/deps.js';
 import { createSyncIngest, startSyncScheduler } from '../services/directory-sync.js';
@@ -101,7 +102,8 @@ export async function createServerRuntime(
   const clock = createSystemClock();
   const logger = pino({
     level: config.log.level,
-    // Request logs carry headers: the session cookie and admin tokens are redacted.
+    // Request lines carry no flow id (a reset flow's capability); the cookie and tokens are redacted.
+    serializers: { req: serializeRequest },
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       censor: '[redacted]',

@@ -50,7 +50,7 @@ describe('CSV cells', () => {
   });
 
   it('defuses cells a spreadsheet would run as a formula', () => {
-    for (const lead of ['=', '+', '-', '@', '\t', '\r']) {
+    for (const lead of ['=', '+', '-', '@', '\t', '\r', '\u0000']) {
       const cell = csvCell(`${lead}HYPERLINK("http://evil")`);
       const value = parseCsv(`${cell}\r\n`)[0]?.[0];
       expect(value, JSON.stringify(lead)).toBe(`'${lead}HYPERLINK("http://evil")`);

@@ -28,14 +28,17 @@ export const auditCsvColumns = [
   'details',
 ] as const satisfies readonly (keyof AuditEvent)[];
 
+/** First characters a spreadsheet may read as the start of a formula (OWASP, ASVS 5.0 V1.2.10). */
+const FORMULA_LEAD = new Set(['=', '+', '-', '@', '\t', '\r', '\u0000']);
+
 /**
  * One CSV cell (RFC 4180). A cell a spreadsheet would run as a formula (starting with = + - @,
- * tab or carriage return) is prefixed with an apostrophe (OWASP "CSV injection").
+ * tab, carriage return or NUL) is prefixed with an apostrophe (OWASP "CSV injection").
  */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let text = typeof value === 'string' ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  if (FORMULA_LEAD.has(text.charAt(0))) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

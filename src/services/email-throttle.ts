@@ -7,30 +7,8 @@ import {
 } from '../domain/policy/throttle.js';
 import type { ServiceDeps } from './deps.js';
 
-/**
- * Entra's email limit, the same for reset, registration and sign-in: at most 10 emails to a
- * subject in 10 minutes; the next attempt blocks email for 24 hours (SSPR_3009 with Retry-After).
- * Records the send when allowed. `onBlocked` lets the caller audit the block.
- */
-export async function claimEmailSend(
-  deps: Pick<ServiceDeps, 'store' | 'clock'>,
-  subject: string,
-  onBlocked?: () => Promise<void>,
-): Promise<void> {
-  await claimSend(deps, 'email', subject, onBlocked);
-}
-
-/**
- * The same limit for text messages and voice calls (on their own counter): 10 in 10 minutes,
- * then phone codes are blocked for 24 hours (SSPR_3019 with Retry-After).
- */
-export async function claimPhoneSend(
-  deps: Pick<ServiceDeps, 'store' | 'clock'>,
-  subject: string,
-  onBlocked?: () => Promise<void>,
-): Promise<void> {
-  await claimSend(deps, 'phone', subject, onBlocked);
-}
+/** How a code travels: by email, or to a phone (text messages and voice calls share a counter). */
+export type CodeChannel = 'email' | 'phone';
 
 const channels = {
   email: { error: 'EMAIL_SEND_THROTTLED', reason: 'Too many emails in 10 minutes' },
@@ -38,11 +16,20 @@ const channels = {
     error: 'PHONE_SEND_THROTTLED',
     reason: 'Too many text messages or calls in 10 minutes',
   },
-} as const;
+} as const satisfies Record<CodeChannel, { error: string; reason: string }>;
 
-async function claimSend(
+/** The reason recorded (and audited) when a channel gets blocked. */
+export const sendBlockedReason = (channel: CodeChannel): string => channels[channel].reason;
+
+/**
+ * Entra's email limit, the same for reset, registration and sign-in and, on its own counter, for
+ * text messages and voice calls: at most 10 codes to a subject in 10 minutes; the next attempt
+ * blocks that channel for 24 hours (email SSPR_3009, phone SSPR_3019, with Retry-After).
+ * Records the send when allowed. `onBlocked` lets the caller audit the block.
+ */
+export async function claimCodeSend(
   deps: Pick<ServiceDeps, 'store' | 'clock'>,
-  channel: keyof typeof channels,
+  channel: CodeChannel,
   subject: string,
   onBlocked?: () => Promise<void>,
 ): Promise<void> {

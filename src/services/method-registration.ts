@@ -1,10 +1,4 @@
 import { fail } from '../domain/errors/sspr-error.js';
-import {
-  CODE_TTL_MS,
-  codeMatches,
-  generateCode,
-  hmacCode,
-} from '../domain/methods/one-time-code.js';
 import { generateTotpSecret, buildTotpUri, verifyTotp } from '../domain/methods/totp.js';
 import {
   normalizeAnswer,
@@ -15,7 +9,13 @@ import type { AuthMethod } from '../domain/model/auth-method.js';
 import type { PhoneChannel } from '../domain/ports/sms-sender.js';
 import type { MethodName, SsprPolicy } from '../domain/model/sspr-policy.js';
 import { audit, type RequestContext } from './audit-log.js';
-import { claimEmailSend, claimPhoneSend } from './email-throttle.js';
+import { claimCodeSend } from './email-throttle.js';
+import {
+  consumeRegistrationCode,
+  deliverOrVoid,
+  issueCode,
+  sendPhoneCode,
+} from './one-time-codes.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import type { AuthenticatedSession } from './session-service.js';
@@ -186,7 +186,7 @@ export async function startEmail(
   await assertKindAllowed(deps, auth, 'email');
   const email = parseEmail(rawEmail);
   const subject = throttleSubject(deps, auth.user.id, auth.user.userPrincipalName);
-  await claimEmailSend(deps, subject);
+  await claimCodeSend(deps, 'email', subject);
   const now = deps.clock.now();
   const id = deps.random.uuid();
   await deps.store.methods.deletePending(auth.user.id, 'email');
@@ -194,27 +194,19 @@ export async function startEmail(
     { id, userId: auth.user.id, kind: 'email', status: 'pending', data: { kind: 'email', email } },
     now.toISOString(),
   );
-  const code = generateCode(deps.random);
-  const codeExpiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
-  await deps.store.codes.create({
+  const { code, expiresAt: codeExpiresAt } = await issueCode(deps, {
     id,
     purpose: 'register-email',
     subject: auth.user.id,
-    hmac: hmacCode(deps.settings.codeKey, id, code),
-    expiresAt: codeExpiresAt,
-    createdAt: now.toISOString(),
+    now,
   });
-  try {
-    await deps.mailer.send({
+  await deliverOrVoid(deps, id, now, () =>
+    deps.mailer.send({
       to: email,
       subject: `${deps.settings.organizationName} account email verification code`,
       text: `Use this code to confirm this address for password reset: ${code}\n\nThe code expires in 5 minutes.\n`,
-    });
-  } catch (error) {
-    // Never leave a usable code behind a mail that was not delivered.
-    await deps.store.codes.consume(id, now.toISOString());
-    throw error;
-  }
+    }),
+  );
   return { id, codeExpiresAt };
 }
 
@@ -226,14 +218,8 @@ export async function verifyEmailRegistration(
   code: string,
 ): Promise<MethodView> {
   const pending = await latestPending(deps, auth.user.id, 'email');
-  const row = await deps.store.codes.findById(pending.id);
-  if (row === null || row.usedAt !== null) fail('METHOD_REGISTRATION_NOT_FOUND');
   const now = deps.clock.now();
-  const attempts = await deps.store.codes.incrementAttempts(row.id);
-  if (now.toISOString() >= row.expiresAt) fail('CODE_EXPIRED');
-  if (attempts > 5 || !codeMatches(deps.settings.codeKey, row.id, code.trim(), row.hmac))
-    fail('CODE_INVALID');
-  if (!(await deps.store.codes.consume(row.id, now.toISOString()))) fail('CODE_INVALID');
+  await consumeRegistrationCode(deps, pending.id, code, now);
   await deps.store.transaction(async (tx) => {
     for (const m of await tx.methods.listByUser(auth.user.id)) {
       if (m.kind === 'email' && m.status === 'active') await tx.methods.delete(m.id);
@@ -281,21 +267,6 @@ async function assertPhoneAllowed(
   const kinds: readonly MethodName[] = phoneTypes[type].kinds;
   if (!kinds.some((kind) => policy.methods[kind]))
     fail('METHOD_DISABLED_BY_POLICY', { details: { method: phoneTypes[type].pending } });
-}
-
-/** What a phone code says: a text, or what a call reads out (the digits again, one by one). */
-export function phoneCodeText(
-  channel: PhoneChannel,
-  organizationName: string,
-  code: string,
-  purpose: string,
-): string {
-  if (channel === 'sms')
-    return `${organizationName} verification code: ${code}. ${purpose} It expires in 5 minutes.`;
-  return (
-    `Hello, this is ${organizationName}. Your verification code is ${code}. ` +
-    `Again, your code is ${code.split('').join(', ')}. ${purpose} It expires in 5 minutes.`
-  );
 }
 
 /**
@@ -363,7 +334,7 @@ export async function startPhone(
     fail('INVALID_PHONE', { details: { reason: 'A mobile phone number has no extension.' } });
   const { pending: kind, delivery } = phoneTypes[input.type];
   const subject = throttleSubject(deps, auth.user.id, auth.user.userPrincipalName);
-  await claimPhoneSend(deps, subject);
+  await claimCodeSend(deps, 'phone', subject);
   const now = deps.clock.now();
   const id = deps.random.uuid();
   // One phone registration at a time: `verify {code}` then knows which number it confirms.
@@ -379,31 +350,22 @@ export async function startPhone(
     },
     now.toISOString(),
   );
-  const code = generateCode(deps.random);
-  const codeExpiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
-  await deps.store.codes.create({
+  const { code, expiresAt: codeExpiresAt } = await issueCode(deps, {
     id,
     purpose: 'register-phone',
     subject: auth.user.id,
-    hmac: hmacCode(deps.settings.codeKey, id, code),
-    expiresAt: codeExpiresAt,
-    createdAt: now.toISOString(),
+    now,
   });
   try {
-    await sender.send({
-      to: phoneNumber,
-      channel: delivery,
-      code,
-      text: phoneCodeText(
-        delivery,
-        deps.settings.organizationName,
+    await deliverOrVoid(deps, id, now, () =>
+      sendPhoneCode(sender, deps.settings.organizationName, {
+        to: phoneNumber,
+        channel: delivery,
         code,
-        'Use it to confirm this phone for password reset.',
-      ),
-    });
+        purpose: 'Use it to confirm this phone for password reset.',
+      }),
+    );
   } catch (error) {
-    // Never leave a usable code behind a message that was not delivered.
-    await deps.store.codes.consume(id, now.toISOString());
     await deps.store.methods.deletePending(auth.user.id, kind);
     throw error;
   }
@@ -427,14 +389,8 @@ export async function verifyPhoneRegistration(
   if (pending === undefined || (pending.data.kind !== 'sms' && pending.data.kind !== 'officePhone'))
     fail('METHOD_REGISTRATION_NOT_FOUND');
   const phoneNumber = pending.data.phone;
-  const row = await deps.store.codes.findById(pending.id);
-  if (row === null || row.usedAt !== null) fail('METHOD_REGISTRATION_NOT_FOUND');
   const now = deps.clock.now();
-  const attempts = await deps.store.codes.incrementAttempts(row.id);
-  if (now.toISOString() >= row.expiresAt) fail('CODE_EXPIRED');
-  if (attempts > 5 || !codeMatches(deps.settings.codeKey, row.id, code.trim(), row.hmac))
-    fail('CODE_INVALID');
-  if (!(await deps.store.codes.consume(row.id, now.toISOString()))) fail('CODE_INVALID');
+  await consumeRegistrationCode(deps, pending.id, code, now);
   const type: PhoneType = pending.kind === 'sms' ? 'mobile' : 'office';
   const kinds: readonly MethodName[] = phoneTypes[type].kinds;
   const ids = [pending.id];

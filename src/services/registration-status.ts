@@ -1,6 +1,11 @@
 import type { User } from '../domain/model/user.js';
 import type { MethodName } from '../domain/model/sspr-policy.js';
-import { allowedMethods, checkEligibility, countMethods } from '../domain/policy/eligibility.js';
+import {
+  allowedMethods,
+  checkEligibility,
+  countMethods,
+  isPhoneMethod,
+} from '../domain/policy/eligibility.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import { eligibilityFacts, usableMethods } from './user-facts.js';
@@ -56,7 +61,7 @@ export async function registrationStatus(
     methodsRequired,
     methodsRegistered: countMethods(usable.map((u) => u.method)),
     methodsAllowed: allowedMethods(policy, facts.isAdmin).filter(
-      (m) => deps.sms !== undefined || (m !== 'sms' && m !== 'voice' && m !== 'officePhone'),
+      (m) => deps.sms !== undefined || !isPhoneMethod(m),
     ),
   };
 }

@@ -3,7 +3,7 @@ import { errorRegistry, type ErrorName } from '../domain/errors/registry.js';
 import type { AuditActivity } from '../domain/model/audit-event.js';
 import { methodNames, type MethodName, type SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { User, UserSource } from '../domain/model/user.js';
-import { allowedMethods, checkEligibility } from '../domain/policy/eligibility.js';
+import { allowedMethods, checkEligibility, countMethods } from '../domain/policy/eligibility.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import { eligibilityFacts, usableMethods } from './user-facts.js';
@@ -54,13 +54,18 @@ async function registrationRow(
   policy: SsprPolicy,
   user: User,
 ): Promise<RegistrationRow> {
-  const usable = usableMethods(user, await deps.store.methods.listByUser(user.id), policy);
+  // Phone methods count when a text / voice provider is configured, as in the reset flow.
+  const usable = usableMethods(user, await deps.store.methods.listByUser(user.id), policy, {
+    phone: deps.sms !== undefined,
+  });
   const facts = await eligibilityFacts({}, deps.store, user, policy, usable);
   const verdict = checkEligibility(policy, { ...facts, writebackAvailable: true });
   const enabled = user.accountEnabled && (verdict.ok || verdict.error === 'NOT_ENOUGH_METHODS');
   const required = facts.isAdmin ? 2 : policy.methodsRequired;
   const allowed = allowedMethods(policy, facts.isAdmin);
-  const registered = allowed.filter((m) => facts.methodsWithData.includes(m)).length >= required;
+  // Text and call to one mobile phone are one method (as the reset flow counts them).
+  const registered =
+    countMethods(allowed.filter((m) => facts.methodsWithData.includes(m))) >= required;
   return {
     id: user.id,
     userPrincipalName: user.userPrincipalName,

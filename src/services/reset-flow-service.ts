@@ -9,7 +9,10 @@ import {
   allowedMethods,
   checkEligibility,
   countMethods,
+  factorOf,
+  isPhoneMethod,
   sameFactor,
+  type PhoneMethod,
 } from '../domain/policy/eligibility.js';
 import {
   blockSubjects,
@@ -19,24 +22,20 @@ import {
   HOUR_MS,
   DAY_MS,
 } from '../domain/policy/throttle.js';
-import {
-  CODE_TTL_MS,
-  codeMatches,
-  generateCode,
-  hmacCode,
-} from '../domain/methods/one-time-code.js';
+import { codeMatches } from '../domain/methods/one-time-code.js';
 import { verifyTotp } from '../domain/methods/totp.js';
 import { normalizeAnswer, pickQuestions } from '../domain/methods/security-questions.js';
 import { questionText } from './questions.js';
 import { maskEmail, maskPhone } from '../domain/methods/contact.js';
 import type { PhoneChannel } from '../domain/ports/sms-sender.js';
-import type { Flow, FlowContext } from '../domain/model/flow.js';
+import type { Flow, FlowContext, PendingChallenge } from '../domain/model/flow.js';
 import type { MethodName, SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { Store } from '../domain/ports/store.js';
 import { audit, type RequestContext } from './audit-log.js';
-import { claimEmailSend, claimPhoneSend } from './email-throttle.js';
-import { lastPhoneShape, phoneCodeText, type PhoneShape } from './method-registration.js';
+import { claimCodeSend, sendBlockedReason, type CodeChannel } from './email-throttle.js';
+import { lastPhoneShape, type PhoneShape } from './method-registration.js';
+import { deliverOrVoid, issueCode, sendPhoneCode } from './one-time-codes.js';
 import type { ServiceDeps } from './deps.js';
 import { notifyPasswordReset } from './notifications.js';
 import {
@@ -113,7 +112,7 @@ function syntheticMethods(
   phoneShape: PhoneShape,
 ): UsableMethod[] {
   const allowed = allowedMethods(policy, false).filter(
-    (m) => deps.sms !== undefined || !phoneMethods.includes(m),
+    (m) => deps.sms !== undefined || !isPhoneMethod(m),
   );
   const bits = pseudonymBits(deps, typed);
   const count = Math.min(countMethods(allowed), policy.methodsRequired + (bits & 1));
@@ -135,16 +134,14 @@ function syntheticMethods(
           ? looksLikeEmail
             ? maskEmail(normalizeUserId(typed))
             : 'Email'
-          : phoneMethods.includes(method)
+          : isPhoneMethod(method)
             ? syntheticPhoneHint(bits, method, phoneShape)
             : hintFor(method, policy),
     }));
 }
 
-/** Methods whose code goes to a phone, and how it travels. */
-const phoneMethods: readonly MethodName[] = ['sms', 'voice', 'officePhone'];
-const phoneChannel = (method: 'sms' | 'voice' | 'officePhone'): PhoneChannel =>
-  method === 'sms' ? 'sms' : 'voice';
+/** How a phone method's code travels. */
+const phoneChannel = (method: PhoneMethod): PhoneChannel => (method === 'sms' ? 'sms' : 'voice');
 
 /**
  * A masked number for an unknown id, stable per id, shaped like the last registered number (its
@@ -192,8 +189,9 @@ async function assertNotBlocked(
   );
   if (userBlock) fail('USER_BLOCKED', { retryAfterSeconds: secondsUntil(userBlock.until, now) });
   if (method !== undefined) {
+    // Per factor: text and call to one mobile phone are one gate (Entra's "Mobile phone").
     const gateBlock = await deps.store.throttles.activeBlock(
-      blockSubjects.gate(subject, method),
+      blockSubjects.gate(subject, factorOf(method)),
       now.toISOString(),
     );
     if (gateBlock)
@@ -343,7 +341,7 @@ async function viewWithRules(deps: ServiceDeps, flow: Flow): Promise<FlowView> {
   } catch (error) {
     // The cloud rules still apply; the directory's are checked again when writing.
     deps.log.warn(
-      { flowId: flow.id, code: isSsprError(error) ? error.code : 'unknown' },
+      { supportCode: flow.correlationId, code: isSsprError(error) ? error.code : 'unknown' },
       'directory policy not readable',
     );
     return view;
@@ -389,51 +387,20 @@ export async function challenge(
     const policy = await getPolicy(deps.store);
     const now = deps.clock.now();
     switch (method) {
-      case 'email': {
-        await claimEmailSend(deps, subject, async () => {
-          await audit(deps, deps.store, ctx, {
-            activity: 'Blocked from self-service password reset',
-            result: 'success',
-            resultReason: 'Too many emails in 10 minutes',
-            ...auditBase(flow, user),
-          });
-        });
-        const { code, codeId, expiresAt } = await issueFlowCode(deps, flow, method, now);
-        const address = user
-          ? usableMethods(user, await deps.store.methods.listByUser(user.id), policy).find(
-              (u) => u.method === 'email',
-            )?.address
-          : undefined;
-        if (address !== undefined) {
-          // A delivery failure is logged and audited but answered like a success: an error here
-          // would tell a real account from an unknown one ("pretend we sent a code").
-          try {
-            await deps.mailer.send({
-              to: address,
+      case 'email':
+        return sendGateCode(deps, ctx, flow, user, policy, method, now, {
+          channel: 'email',
+          failureReason: 'Could not deliver the email verification code',
+          send: (to, code) =>
+            deps.mailer.send({
+              to,
               subject: `${deps.settings.organizationName} account email verification code`,
               text:
                 `Use this code to verify your identity and reset your password: ${code}\n\n` +
                 `The code expires in 5 minutes. If you did not ask for it, ignore this email; ` +
                 `your password has not changed.\n\nSupport code: ${flow.correlationId}\n`,
-            });
-          } catch (error) {
-            // The code left the building in no mail: make sure it can never be used.
-            await deps.store.codes.consume(codeId, now.toISOString());
-            deps.log.warn(
-              { flowId: flow.id, code: isSsprError(error) ? error.code : 'unknown' },
-              'reset code email not delivered',
-            );
-            await audit(deps, deps.store, ctx, {
-              activity: PROGRESS,
-              result: 'failure',
-              resultReason: 'Could not deliver the email verification code',
-              details: { method: 'email' },
-              ...auditBase(flow, user),
-            });
-          }
-        }
-        return { method: 'email', sent: true, codeExpiresAt: expiresAt };
-      }
+            }),
+        });
       case 'securityQuestions': {
         const registered = user
           ? await registeredQuestionIds(deps.store, user.id)
@@ -443,18 +410,7 @@ export async function challenge(
           policy.securityQuestions.toReset,
           deps.random,
         );
-        const next: Flow = {
-          ...flow,
-          version: flow.version + 1,
-          context: {
-            ...flow.context,
-            challenges: {
-              ...flow.context.challenges,
-              securityQuestions: { method, questionIds, issuedAt: now.toISOString() },
-            },
-          },
-        };
-        await saveFlow(deps, deps.store, next);
+        await saveChallenge(deps, flow, { method, questionIds, issuedAt: now.toISOString() });
         return {
           method: 'securityQuestions',
           questions: questionIds.map((questionId) => ({
@@ -469,54 +425,21 @@ export async function challenge(
         const sender = deps.sms;
         // Not offered without a provider; reachable only if the configuration changed mid-flow.
         if (sender === undefined) fail('METHOD_NOT_SUPPORTED', { details: { method } });
-        await claimPhoneSend(deps, subject, async () => {
-          await audit(deps, deps.store, ctx, {
-            activity: 'Blocked from self-service password reset',
-            result: 'success',
-            resultReason: 'Too many text messages or calls in 10 minutes',
-            ...auditBase(flow, user),
-          });
-        });
-        const { code, codeId, expiresAt } = await issueFlowCode(deps, flow, method, now);
-        const phone = user
-          ? usableMethods(user, await deps.store.methods.listByUser(user.id), policy, {
-              phone: true,
-            }).find((u) => u.method === method)?.address
-          : undefined;
-        if (phone !== undefined) {
-          const channel = phoneChannel(method);
-          // As for email: a delivery failure is logged and audited but answered like a success.
-          try {
-            await sender.send({
-              to: phone,
+        const channel = phoneChannel(method);
+        return sendGateCode(deps, ctx, flow, user, policy, method, now, {
+          channel: 'phone',
+          failureReason:
+            channel === 'sms'
+              ? 'Could not deliver the text message verification code'
+              : 'Could not place the voice call with the verification code',
+          send: (to, code) =>
+            sendPhoneCode(sender, deps.settings.organizationName, {
+              to,
               channel,
               code,
-              text: phoneCodeText(
-                channel,
-                deps.settings.organizationName,
-                code,
-                'Use it to reset your password. If you did not ask for it, ignore it.',
-              ),
-            });
-          } catch (error) {
-            await deps.store.codes.consume(codeId, now.toISOString());
-            deps.log.warn(
-              { flowId: flow.id, method, code: isSsprError(error) ? error.code : 'unknown' },
-              'reset code not delivered to the phone',
-            );
-            await audit(deps, deps.store, ctx, {
-              activity: PROGRESS,
-              result: 'failure',
-              resultReason:
-                channel === 'sms'
-                  ? 'Could not deliver the text message verification code'
-                  : 'Could not place the voice call with the verification code',
-              details: { method },
-              ...auditBase(flow, user),
-            });
-          }
-        }
-        return { method, sent: true, codeExpiresAt: expiresAt };
+              purpose: 'Use it to reset your password. If you did not ask for it, ignore it.',
+            }),
+        });
       }
       case 'totp':
         return { method: 'totp', ready: true };
@@ -534,30 +457,96 @@ async function issueFlowCode(
   method: SentCodeMethod,
   now: Date,
 ): Promise<{ code: string; codeId: string; expiresAt: string }> {
-  const code = generateCode(deps.random);
   const codeId = deps.random.uuid();
-  const expiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
-  await deps.store.codes.create({
+  const { code, expiresAt } = await issueCode(deps, {
     id: codeId,
     purpose: 'flow',
     subject: flow.id,
-    hmac: hmacCode(deps.settings.codeKey, codeId, code),
-    expiresAt,
-    createdAt: now.toISOString(),
+    now,
   });
-  const next: Flow = {
+  await saveChallenge(deps, flow, { method, codeId, issuedAt: now.toISOString() });
+  return { code, codeId, expiresAt };
+}
+
+/** Records a gate's pending challenge (its code, or the questions asked) on the flow. */
+async function saveChallenge(
+  deps: ServiceDeps,
+  flow: Flow,
+  pending: PendingChallenge,
+): Promise<void> {
+  await saveFlow(deps, deps.store, {
     ...flow,
     version: flow.version + 1,
     context: {
       ...flow.context,
-      challenges: {
-        ...flow.context.challenges,
-        [method]: { method, codeId, issuedAt: now.toISOString() },
-      },
+      challenges: { ...flow.context.challenges, [pending.method]: pending },
     },
-  };
-  await saveFlow(deps, deps.store, next);
-  return { code, codeId, expiresAt };
+  });
+}
+
+/** How a gate's code travels. */
+interface GateDelivery {
+  /** The send throttle it counts against (text and call share the phone counter). */
+  readonly channel: CodeChannel;
+  /** Audited when the code could not be delivered. */
+  readonly failureReason: string;
+  /** Delivers the code to the address; throws when it was not delivered. */
+  readonly send: (to: string, code: string) => Promise<void>;
+}
+
+/**
+ * A gate whose code the server sends (email, text, call): throttled per channel, issued, and sent
+ * to the user's address. Unknown users get the same answer with nothing sent ("pretend we sent a
+ * code"), and a delivery failure is logged and audited but answered like a success: an error here
+ * would tell a real account from an unknown one.
+ */
+async function sendGateCode(
+  deps: ServiceDeps,
+  ctx: RequestContext,
+  flow: Flow,
+  user: User | null,
+  policy: SsprPolicy,
+  method: SentCodeMethod,
+  now: Date,
+  delivery: GateDelivery,
+): Promise<ChallengeResult> {
+  await claimCodeSend(deps, delivery.channel, subjectOf(deps, flow), async () => {
+    await audit(deps, deps.store, ctx, {
+      activity: 'Blocked from self-service password reset',
+      result: 'success',
+      resultReason: sendBlockedReason(delivery.channel),
+      ...auditBase(flow, user),
+    });
+  });
+  const { code, codeId, expiresAt } = await issueFlowCode(deps, flow, method, now);
+  const address = user
+    ? usableMethods(user, await deps.store.methods.listByUser(user.id), policy, {
+        phone: deps.sms !== undefined,
+      }).find((u) => u.method === method)?.address
+    : undefined;
+  if (address !== undefined) {
+    try {
+      // The code left the building in no message: deliverOrVoid makes sure it can never be used.
+      await deliverOrVoid(deps, codeId, now, () => delivery.send(address, code));
+    } catch (error) {
+      deps.log.warn(
+        {
+          supportCode: flow.correlationId,
+          method,
+          code: isSsprError(error) ? error.code : 'unknown',
+        },
+        'reset code not delivered',
+      );
+      await audit(deps, deps.store, ctx, {
+        activity: PROGRESS,
+        result: 'failure',
+        resultReason: delivery.failureReason,
+        details: { method },
+        ...auditBase(flow, user),
+      });
+    }
+  }
+  return { method, sent: true, codeExpiresAt: expiresAt };
 }
 
 async function registeredQuestionIds(store: Store, userId: string): Promise<string[]> {
@@ -600,8 +589,10 @@ export async function verify(
     const user = await loadUser(deps.store, flow);
     const now = deps.clock.now();
 
-    // Entra: 5 attempts per gate per hour; the next one blocks that gate for 24 hours.
-    const gateKey = throttleKeys.gate(subject, input.method);
+    // Entra: 5 attempts per gate per hour; the next one blocks that gate for 24 hours. Text and
+    // call to one mobile phone are one gate, as they are one method.
+    const gate = factorOf(input.method);
+    const gateKey = throttleKeys.gate(subject, gate);
     await deps.store.throttles.record(gateKey, now.toISOString());
     const attempts = await deps.store.throttles.count(
       gateKey,
@@ -613,7 +604,7 @@ export async function verify(
         ctx,
         flow,
         user,
-        blockSubjects.gate(subject, input.method),
+        blockSubjects.gate(subject, gate),
         `Too many ${input.method} verification attempts in 1 hour`,
       );
       fail('GATE_THROTTLED', { retryAfterSeconds: secondsUntil(until, now) });

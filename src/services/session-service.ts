@@ -6,19 +6,14 @@ import {
   throttleKeys,
   throttleLimits,
 } from '../domain/policy/throttle.js';
-import {
-  CODE_TTL_MS,
-  codeMatches,
-  generateCode,
-  hmacCode,
-} from '../domain/methods/one-time-code.js';
+import { codeMatches } from '../domain/methods/one-time-code.js';
 import { verifyTotp } from '../domain/methods/totp.js';
 import type { MethodName } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { Session } from '../domain/ports/store.js';
 import { audit, type RequestContext } from './audit-log.js';
-import { claimEmailSend, claimPhoneSend } from './email-throttle.js';
-import { phoneCodeText } from './method-registration.js';
+import { claimCodeSend } from './email-throttle.js';
+import { CODE_ATTEMPTS, deliverOrVoid, issueCode, sendPhoneCode } from './one-time-codes.js';
 import type { ServiceDeps } from './deps.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, throttleSubject } from './subjects.js';
@@ -209,42 +204,33 @@ export async function signInChallenge(
     policy,
     { phone: deps.sms !== undefined },
   ).find((m) => m.method === method && (method === 'email' || m.methodId !== null));
-  if (target?.address === undefined) fail('METHOD_NOT_AVAILABLE');
+  const to = target?.address;
+  if (to === undefined) fail('METHOD_NOT_AVAILABLE');
   const subject = throttleSubject(deps, auth.user.id, auth.user.userPrincipalName);
-  if (method === 'sms') await claimPhoneSend(deps, subject);
-  else await claimEmailSend(deps, subject);
+  await claimCodeSend(deps, method === 'sms' ? 'phone' : 'email', subject);
   const now = deps.clock.now();
-  const code = generateCode(deps.random);
   const codeId = deps.random.uuid();
-  const expiresAt = new Date(now.getTime() + CODE_TTL_MS).toISOString();
-  await deps.store.codes.create({
+  const { code, expiresAt } = await issueCode(deps, {
     id: codeId,
     purpose: 'sign-in',
     subject: auth.session.id,
-    hmac: hmacCode(deps.settings.codeKey, codeId, code),
-    expiresAt,
-    createdAt: now.toISOString(),
+    now,
   });
-  try {
-    if (method === 'sms' && deps.sms !== undefined) {
-      await deps.sms.send({
-        to: target.address,
-        channel: 'sms',
-        code,
-        text: phoneCodeText('sms', deps.settings.organizationName, code, 'Use it to sign in.'),
-      });
-    } else {
-      await deps.mailer.send({
-        to: target.address,
-        subject: `${deps.settings.organizationName} sign-in code`,
-        text: `Your sign-in code is ${code}. It expires in 5 minutes.\n`,
-      });
-    }
-  } catch (error) {
-    // Never leave a usable code behind a message that was not delivered.
-    await deps.store.codes.consume(codeId, now.toISOString());
-    throw error;
-  }
+  const sms = deps.sms;
+  await deliverOrVoid(deps, codeId, now, () =>
+    method === 'sms' && sms !== undefined
+      ? sendPhoneCode(sms, deps.settings.organizationName, {
+          to,
+          channel: 'sms',
+          code,
+          purpose: 'Use it to sign in.',
+        })
+      : deps.mailer.send({
+          to,
+          subject: `${deps.settings.organizationName} sign-in code`,
+          text: `Your sign-in code is ${code}. It expires in 5 minutes.\n`,
+        }),
+  );
   return { codeExpiresAt: expiresAt };
 }
 
@@ -281,7 +267,7 @@ export async function signInVerify(
     const attempts = await deps.store.codes.incrementAttempts(code.id);
     if (now.toISOString() >= code.expiresAt) fail('CODE_EXPIRED');
     ok =
-      attempts <= 5 &&
+      attempts <= CODE_ATTEMPTS &&
       codeMatches(deps.settings.codeKey, code.id, input.code.trim(), code.hmac) &&
       (await deps.store.codes.consume(code.id, now.toISOString()));
   }

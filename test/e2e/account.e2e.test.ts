@@ -4,48 +4,39 @@
  * the dev outbox), security info changes (security questions added and removed, password changed
  * and used, sign out everywhere), the phone-sized viewport, axe on every state, screenshots.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import * as OTPAuth from 'otpauth';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../src/domain/methods/totp.js';
 import { AccountPage } from './pages/account-page.js';
 import { PortalPage } from './pages/portal-page.js';
-import { expectCleanPage, launchBrowser, openPage, PHONE_VIEWPORT } from './support/browser.js';
+import { expectCleanPage, openPage, PHONE_VIEWPORT } from './support/browser.js';
 import { expectAccessible, screenshot } from './support/page-checks.js';
 import {
   apiCall,
   apiSignIn,
   patchPolicy,
-  startServer,
   waitForMailedCode,
-  type E2eServer,
+  waitForTextedCode,
 } from './support/server.js';
+import { useBrowserSuite } from './support/suite.js';
 
 const MEGAN = { upn: 'megan.bowen@contoso.com', password: 'Quartz-Fern-2957!' };
 const ADELE = { upn: 'adele.vance@contoso.com', password: 'Harbor-Kite-4821!' };
 const ALEX = { upn: 'alex.wilber@contoso.com', password: 'Copper-Moss-7310!' };
+const LYNNE = {
+  upn: 'lynne.robbins@contoso.com',
+  password: 'Meadow-Flint-3846!',
+  phone: '+1 4255550123',
+};
 const NEW_PASSWORD = 'Meadow-Lark-6409!';
 
-let server: E2eServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
-afterAll(async () => {
-  await (browser as Browser | undefined)?.close();
-  await (server as E2eServer | undefined)?.close();
-});
+const suite = useBrowserSuite();
 
 async function newAccount(
   options: Parameters<typeof openPage>[1] = {},
 ): Promise<{ page: Page; account: AccountPage }> {
-  const { context, page } = await openPage(browser, options);
-  contexts.push(context);
+  const { page } = await suite.open(options);
   return { page, account: new AccountPage(page) };
 }
 
@@ -61,10 +52,13 @@ function authenticatorCode(secret: string): string {
 
 describe('account page: registration interrupt', () => {
   it('walks Megan (no methods) through registering an authenticator app and an email; she cannot skip it', async () => {
-    await patchPolicy(server, { methodsRequired: 2, registration: { requireOnSignIn: true } });
+    await patchPolicy(suite.server, {
+      methodsRequired: 2,
+      registration: { requireOnSignIn: true },
+    });
     try {
       const { page, account } = await newAccount();
-      await account.open(server.url);
+      await account.open(suite.server.url);
       await account.signInStep.getByLabel('User ID').waitFor();
       await expectAccessible(page);
       await screenshot(page, 'account-sign-in');
@@ -107,14 +101,18 @@ describe('account page: registration interrupt', () => {
       await account.startAdding('Email');
       const before = Date.now() - 1000;
       await account.sendEmailCode('megan@example.org');
-      expect(await account.statusText()).toContain('We sent a code to megan@example.org.');
+      await expect
+        .poll(() => account.statusText())
+        .toContain('We sent a code to megan@example.org.');
       await expectAccessible(page);
-      const code = await waitForMailedCode(server.outbox, 'megan@example.org', { after: before });
+      const code = await waitForMailedCode(suite.server.outbox, 'megan@example.org', {
+        after: before,
+      });
       await account.confirmEmail(code);
 
       // The policy is met: on to the security info page.
       await account.infoStep.waitFor({ state: 'visible' });
-      expect(await account.statusText()).toContain('Your security info is set up.');
+      await expect.poll(() => account.statusText()).toContain('Your security info is set up.');
       const methods = await account.methods();
       expect(methods.map((m) => m.name).sort()).toEqual(['Authenticator app', 'Email']);
       expect(methods.find((m) => m.name === 'Email')?.display).toMatch(/^m.*@example\.org$/);
@@ -123,10 +121,10 @@ describe('account page: registration interrupt', () => {
       expectCleanPage(page);
 
       // The server agrees: registered, no interrupt any more.
-      const session = await apiSignIn(server.url, MEGAN.upn, MEGAN.password);
+      const session = await apiSignIn(suite.server.url, MEGAN.upn, MEGAN.password);
       expect(session.body).toMatchObject({ registration: { required: false } });
     } finally {
-      await patchPolicy(server, { methodsRequired: 1 });
+      await patchPolicy(suite.server, { methodsRequired: 1 });
     }
   });
 });
@@ -134,7 +132,7 @@ describe('account page: registration interrupt', () => {
 describe('account page: security info', () => {
   it('lets Adele add and remove security questions, change her password, and sign out everywhere', async () => {
     const { page, account } = await newAccount();
-    await account.open(server.url);
+    await account.open(suite.server.url);
     await account.signIn(ADELE.upn, ADELE.password);
 
     // Second step: an emailed code.
@@ -144,7 +142,7 @@ describe('account page: security info', () => {
     await expectAccessible(page);
     await screenshot(page, 'account-second-step');
     await account.enterSecondStepCode(
-      await waitForMailedCode(server.outbox, 'adele@example.org', { after: before }),
+      await waitForMailedCode(suite.server.outbox, 'adele@example.org', { after: before }),
     );
     await account.infoStep.waitFor({ state: 'visible' });
     expect(await account.infoStep.getByText('Signed in as Adele Vance').count()).toBe(1);
@@ -188,20 +186,20 @@ describe('account page: security info', () => {
     await account.submitNewPassword();
     await account.waitForStatus(/Your password has been changed\./);
     expectCleanPage(page);
-    expect((await apiSignIn(server.url, ADELE.upn, ADELE.password)).status).toBe(401);
-    const other = await apiSignIn(server.url, ADELE.upn, NEW_PASSWORD);
+    expect((await apiSignIn(suite.server.url, ADELE.upn, ADELE.password)).status).toBe(401);
+    const other = await apiSignIn(suite.server.url, ADELE.upn, NEW_PASSWORD);
     expect(other.status).toBe(200);
     expect(
-      (await apiCall(server.url, 'GET', '/auth/session', { cookie: other.cookie })).status,
+      (await apiCall(suite.server.url, 'GET', '/auth/session', { cookie: other.cookie })).status,
     ).toBe(200);
 
     // Sign out everywhere: the other session is gone too.
     await account.signOut(true);
-    expect(await account.statusText()).toMatch(/signed out everywhere \(\d+ sessions\)/);
+    await expect.poll(() => account.statusText()).toMatch(/signed out everywhere \(\d+ sessions\)/);
     await expectAccessible(page);
     await screenshot(page, 'account-signed-out');
     expect(
-      (await apiCall(server.url, 'GET', '/auth/session', { cookie: other.cookie })).status,
+      (await apiCall(suite.server.url, 'GET', '/auth/session', { cookie: other.cookie })).status,
     ).toBe(401);
 
     // And back in with the new password through the page.
@@ -215,28 +213,28 @@ describe('account page: security info', () => {
 
 describe('phone methods', () => {
   it("registers Megan's mobile phone on the account page, then resets through the portal with a texted code", async () => {
-    await patchPolicy(server, { methods: { sms: true, voice: true } });
+    await patchPolicy(suite.server, { methods: { sms: true, voice: true } });
     try {
       const { page, account } = await newAccount();
-      await account.open(server.url);
+      await account.open(suite.server.url);
       await account.signIn(MEGAN.upn, MEGAN.password);
       // Megan registered an app and an email in the interrupt test: a second step now.
       await account.secondStep.waitFor({ state: 'visible' });
       let before = Date.now() - 1000;
       await account.requestEmailCode();
       await account.enterSecondStepCode(
-        await waitForMailedCode(server.outbox, 'megan@example.org', { after: before }),
+        await waitForMailedCode(suite.server.outbox, 'megan@example.org', { after: before }),
       );
       await account.infoStep.waitFor({ state: 'visible' });
 
       await account.startAdding('Mobile phone');
       before = Date.now() - 1000;
       await account.sendPhoneCode('+48 601 234 567');
-      expect(await account.statusText()).toContain('We texted a code to +48 601234567.');
+      await expect.poll(() => account.statusText()).toContain('We texted a code to +48 601234567.');
       await expectAccessible(page);
       await screenshot(page, 'account-add-phone');
       await account.confirmPhone(
-        await waitForMailedCode(server.outbox, '+48 601234567', { after: before }),
+        await waitForMailedCode(suite.server.outbox, '+48 601234567', { after: before }),
       );
       await account.waitForStatus(/Added: Phone \(text message\)/);
       const methods = await account.waitForMethods((m) => m.length === 4);
@@ -250,29 +248,90 @@ describe('phone methods', () => {
 
       // The portal offers the texted code as a gate.
       const portal = new PortalPage(page);
-      await portal.open(server.url);
+      await portal.open(suite.server.url);
       await portal.submitUserId(MEGAN.upn);
       await portal.waitForMethodStep();
       await portal.chooseMethod('sms');
       before = Date.now() - 1000;
       await portal.sendCode();
-      expect(await portal.statusText()).toContain('We texted a code to your mobile phone.');
+      await expect
+        .poll(() => portal.statusText())
+        .toContain('We texted a code to your mobile phone.');
       await expectAccessible(page);
       await screenshot(page, 'portal-sms');
       await portal.enterCode(
-        await waitForMailedCode(server.outbox, '+48 601234567', { after: before }),
+        await waitForMailedCode(suite.server.outbox, '+48 601234567', { after: before }),
       );
       await portal.waitForPasswordStep();
     } finally {
-      await patchPolicy(server, { methods: { sms: false, voice: false } });
+      await patchPolicy(suite.server, { methods: { sms: false, voice: false } });
+    }
+  });
+
+  it('signs Lynne in on the account page with a texted code (her directory mobile phone)', async () => {
+    await patchPolicy(suite.server, { methods: { sms: true } });
+    try {
+      const { page, account } = await newAccount();
+      const sent = await signInByText(account);
+      await expectAccessible(page);
+      await screenshot(page, 'account-second-step-sms');
+      await finishTextedSignIn(account, sent);
+      expect(await account.page.getByText('Lynne Robbins').count()).toBeGreaterThan(0);
+      expectCleanPage(page);
+    } finally {
+      await patchPolicy(suite.server, { methods: { sms: false } });
+    }
+  });
+
+  it('offers only the methods the policy lets Lynne register', async () => {
+    await patchPolicy(suite.server, {
+      methods: { sms: true, email: false, securityQuestions: true },
+    });
+    try {
+      const { page, account } = await newAccount();
+      await finishTextedSignIn(account, await signInByText(account));
+      const offered = await account.addChoices();
+      expect(offered).toContain('Authenticator app');
+      expect(offered).toContain('Security questions');
+      expect(offered).toContain('Mobile phone');
+      expect(offered).not.toContain('Email');
+      expect(offered).not.toContain('Office phone');
+      expectCleanPage(page);
+    } finally {
+      await patchPolicy(suite.server, {
+        methods: { sms: false, email: true, securityQuestions: false },
+      });
     }
   });
 });
 
+/** Signs Lynne in up to the second step and asks for a texted code; answers when (ms). */
+async function signInByText(account: AccountPage): Promise<number> {
+  await account.open(suite.server.url);
+  await account.signIn(LYNNE.upn, LYNNE.password);
+  await account.secondStep.waitFor({ state: 'visible' });
+  expect(await account.secondStepChoices()).toContain('Text a code to my mobile phone');
+  const before = Date.now() - 1000;
+  await account.requestTextedCode();
+  await expect.poll(() => account.statusText()).toContain('We texted a code to your mobile phone.');
+  return before;
+}
+
+/** Types the code texted to Lynne; she lands on her security info (or the interrupt). */
+async function finishTextedSignIn(
+  account: AccountPage,
+  after = Date.now() - 60_000,
+): Promise<void> {
+  await account.enterSecondStepCode(
+    await waitForTextedCode(suite.server.outbox, LYNNE.phone, { after }),
+  );
+  await account.page.getByRole('heading', { name: 'Add a method' }).waitFor({ state: 'visible' });
+}
+
 describe('account page on a phone', () => {
   it('fits a 390×844 screen: sign-in with the authenticator app and the security info page', async () => {
     const { page, account } = await newAccount({ viewport: PHONE_VIEWPORT, mobile: true });
-    await account.open(server.url);
+    await account.open(suite.server.url);
     await account.signInStep.getByLabel('User ID').waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       PHONE_VIEWPORT.width,
@@ -281,7 +340,7 @@ describe('account page on a phone', () => {
     await screenshot(page, 'account-sign-in-phone');
     await account.signIn(ALEX.upn, ALEX.password);
     await account.secondStep.waitFor({ state: 'visible' });
-    await account.verifyWithTotp(totpCodeAt(server.secrets.get(ALEX.upn) ?? '', new Date()));
+    await account.verifyWithTotp(totpCodeAt(suite.server.secrets.get(ALEX.upn) ?? '', new Date()));
     await account.infoStep.waitFor({ state: 'visible' });
     expect((await account.methods()).map((m) => m.name)).toEqual(['Authenticator app']);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
@@ -295,14 +354,14 @@ describe('account page on a phone', () => {
 
 describe('account page: re-confirmation', () => {
   it('asks Alex, whose methods are 200 days old, whether his security info is still right', async () => {
-    server.ageMethods(ALEX.upn, 200);
+    suite.server.ageMethods(ALEX.upn, 200);
     const { page, account } = await newAccount();
-    await account.open(server.url);
+    await account.open(suite.server.url);
     await account.signIn(ALEX.upn, ALEX.password);
     await account.secondStep.waitFor({ state: 'visible' });
     // The phone test used the current step's code: the next step's one is not a replay.
     await account.verifyWithTotp(
-      totpCodeAt(server.secrets.get(ALEX.upn) ?? '', new Date(Date.now() + 30_000)),
+      totpCodeAt(suite.server.secrets.get(ALEX.upn) ?? '', new Date(Date.now() + 30_000)),
     );
     await account.reconfirmStep.waitFor({ state: 'visible' });
     expect(await account.reconfirmStep.getByRole('listitem').allTextContents()).toEqual([
@@ -319,7 +378,9 @@ describe('account page: re-confirmation', () => {
     // …"Looks good" confirms: the prompt does not come back.
     await account.reconfirmStep.getByRole('button', { name: 'Looks good' }).click();
     await account.infoStep.waitFor({ state: 'visible' });
-    expect(await account.statusText()).toContain('Thank you for confirming your security info.');
+    await expect
+      .poll(() => account.statusText())
+      .toContain('Thank you for confirming your security info.');
     await page.reload();
     await account.infoStep.waitFor({ state: 'visible' });
     expect(await account.reconfirmStep.isVisible()).toBe(false);
@@ -330,7 +391,7 @@ describe('account page: re-confirmation', () => {
 describe('account page: languages', () => {
   it('speaks Polish and German (?lang=), and the portal links to it in the same language', async () => {
     const { page } = await newAccount();
-    await page.goto(`${server.url}/account?lang=pl`);
+    await page.goto(`${suite.server.url}/account?lang=pl`);
     const signIn = page.getByRole('region', { name: 'Zaloguj się' });
     await signIn.getByLabel('Identyfikator użytkownika').waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('pl');
@@ -340,7 +401,7 @@ describe('account page: languages', () => {
     ).toBe('/?lang=pl');
     await expectAccessible(page);
 
-    await page.goto(`${server.url}/?lang=de`);
+    await page.goto(`${suite.server.url}/?lang=de`);
     await page.getByRole('region', { name: 'Kein Zugriff auf Ihr Konto?' }).waitFor();
     const link = page.getByRole('link', { name: 'Sicherheitsinformationen verwalten' });
     expect(await link.getAttribute('href')).toBe('/account?lang=de');

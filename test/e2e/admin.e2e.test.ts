@@ -6,15 +6,16 @@
  * phone-sized run, and one screenshot per main section in docs/screenshots/admin-*.png.
  */
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Cookie, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../src/domain/methods/totp.js';
 import { PNG_1PX } from '../support/images.js';
 import { AdminPage, type SectionName } from './pages/admin-page.js';
 import { PortalPage } from './pages/portal-page.js';
-import { launchBrowser, openPage, PHONE_VIEWPORT, type PageProblems } from './support/browser.js';
+import { openPage, PHONE_VIEWPORT, type PageProblems } from './support/browser.js';
 import { expectAccessible, screenshot } from './support/page-checks.js';
-import { apiCall, startServer, waitForMailedCode, type E2eServer } from './support/server.js';
+import { apiCall, waitForMailedCode } from './support/server.js';
+import { useBrowserSuite } from './support/suite.js';
 
 const ADMIN = 'admin@contoso.com';
 const ADMIN_PASSWORD = 'Granite-Owl-6142!';
@@ -27,28 +28,14 @@ const READER_PASSWORD = 'Willow-Crane-8163!';
 const PAGER_USERS = 55;
 const POLICY_CHANGES = 'Self-service password reset policy changes';
 
-let server: E2eServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const suite = useBrowserSuite();
 /** The admin's session cookie after the first test signed in (TOTP codes cannot be replayed). */
 let adminCookies: Cookie[] = [];
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
-afterAll(async () => {
-  await (browser as Browser | undefined)?.close();
-  await (server as E2eServer | undefined)?.close();
-});
 
 async function newPage(
   options: Parameters<typeof openPage>[1] = {},
 ): Promise<{ page: Page; problems: PageProblems }> {
-  const { context, page, problems } = await openPage(browser, options);
-  contexts.push(context);
+  const { page, problems } = await suite.open(options);
   return { page, problems };
 }
 
@@ -61,7 +48,7 @@ async function adminPage(
   const { page, problems } = await newPage(options);
   await page.context().addCookies(adminCookies);
   const admin = new AdminPage(page);
-  await admin.open(server.url, hash);
+  await admin.open(suite.server.url, hash);
   await admin.waitForApp();
   return { page, admin, problems };
 }
@@ -81,7 +68,7 @@ function expectClean(problems: PageProblems, allowedStatuses: readonly number[] 
 }
 
 const totp = (upn: string) => (): string => {
-  const secret = server.secrets.get(upn);
+  const secret = suite.server.secrets.get(upn);
   if (secret === undefined) throw new Error(`no TOTP secret for ${upn}`);
   return totpCodeAt(secret, new Date());
 };
@@ -94,7 +81,7 @@ describe('admin center', () => {
   it('signs the admin in with password + authenticator code and shows name and roles', async () => {
     const { page, problems } = await newPage();
     const admin = new AdminPage(page);
-    await admin.open(server.url);
+    await admin.open(suite.server.url);
     await admin.signInView.waitFor({ state: 'visible' });
     await expectAccessible(page);
     await screenshot(page, 'admin-sign-in');
@@ -122,7 +109,7 @@ describe('admin center', () => {
   it('refuses a signed-in user without an administrator role', async () => {
     const { page, problems } = await newPage();
     const admin = new AdminPage(page);
-    await admin.open(server.url);
+    await admin.open(suite.server.url);
     await admin.signIn(ALEX, ALEX_PASSWORD, totp(ALEX));
     await admin.forbiddenView.waitFor({ state: 'visible' });
     expect(await admin.nav.isVisible()).toBe(false);
@@ -143,10 +130,10 @@ describe('admin center', () => {
 
   it('a Reports Reader sees the settings but cannot change them', async () => {
     const created = await apiCall(
-      server.url,
+      suite.server.url,
       'POST',
       '/admin/users',
-      { token: server.adminToken },
+      { token: suite.server.adminToken },
       {
         userPrincipalName: READER,
         displayName: 'Rita Reader',
@@ -157,7 +144,7 @@ describe('admin center', () => {
     expect(created.status).toBe(201);
     const { page, problems } = await newPage();
     const admin = new AdminPage(page);
-    await admin.open(server.url, '#/password-reset/notifications');
+    await admin.open(suite.server.url, '#/password-reset/notifications');
     await admin.signIn(READER, READER_PASSWORD);
     await admin.waitForSection('Notifications');
     expect((await admin.who.textContent()) ?? '').toContain('Reports Reader');
@@ -187,14 +174,14 @@ describe('admin center', () => {
   it('Adele resets her password in the portal (counted in Usage & insights later)', async () => {
     const { page } = await newPage();
     const portal = new PortalPage(page);
-    await portal.open(server.url);
+    await portal.open(suite.server.url);
     await portal.submitUserId(ADELE);
     await portal.waitForMethodStep();
     await portal.chooseMethod('email');
     const before = Date.now() - 1000;
     await portal.sendCode();
     await portal.enterCode(
-      await waitForMailedCode(server.outbox, 'adele@example.org', { after: before }),
+      await waitForMailedCode(suite.server.outbox, 'adele@example.org', { after: before }),
     );
     await portal.waitForPasswordStep();
     await portal.typeNewPassword(NEW_PASSWORD);
@@ -258,16 +245,16 @@ describe('admin center', () => {
 
     const portalPage = (await newPage()).page;
     const portal = new PortalPage(portalPage);
-    await portal.open(server.url);
+    await portal.open(suite.server.url);
     await portal.submitUserId(ADELE);
     await expect.poll(() => portal.supportCode(), { timeout: 60_000 }).toMatch(/\S+/);
     expect(await portal.methodStep.isVisible()).toBe(false);
-    expect(await portal.statusText()).toMatch(/method/i);
+    await expect.poll(() => portal.statusText()).toMatch(/method/i);
 
     // Tick it again: the portal offers email once more.
     await email.check();
     expect(await admin.saveAndWait()).toContain('Saved');
-    await portal.open(server.url);
+    await portal.open(suite.server.url);
     await portal.submitUserId(ADELE);
     await portal.waitForMethodStep();
     expect(await portal.methodChoices()).toEqual([expect.stringMatching(/email/i)]);
@@ -312,7 +299,7 @@ describe('admin center', () => {
     await screenshot(page, 'admin-customization');
 
     const portalPage = (await newPage()).page;
-    await new PortalPage(portalPage).open(server.url);
+    await new PortalPage(portalPage).open(suite.server.url);
     await expect
       .poll(async () => (await portalPage.getByRole('banner').textContent()) ?? '')
       .toContain('Fabrikam Ltd');
@@ -337,10 +324,10 @@ describe('admin center', () => {
     for (let i = 1; i <= PAGER_USERS; i++) {
       const n = String(i).padStart(2, '0');
       const answer = await apiCall(
-        server.url,
+        suite.server.url,
         'POST',
         '/admin/users',
-        { token: server.adminToken },
+        { token: suite.server.adminToken },
         {
           userPrincipalName: `pager-${n}@contoso.com`,
           displayName: `Pager ${n}`,
@@ -561,7 +548,7 @@ describe('admin center', () => {
     expect(await days.getAttribute('aria-invalid')).toBe('true');
 
     // German: ?lang=de translates the nav and the sections.
-    await page.goto(`${server.url}/admin?lang=de#/password-reset/authentication-methods`);
+    await page.goto(`${suite.server.url}/admin?lang=de#/password-reset/authentication-methods`);
     await admin.sectionHeading
       .filter({ hasText: 'Kennwortzurücksetzung: Authentifizierungsmethoden' })
       .waitFor();

@@ -3,85 +3,43 @@
  * demo users, the live password checklist, accessibility (axe: no serious or critical violations
  * on any step), a phone-sized viewport, and one screenshot per step in docs/screenshots/.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../src/domain/methods/totp.js';
 import { PortalPage } from './pages/portal-page.js';
-import {
-  axeCheck,
-  expectCleanPage,
-  formatViolations,
-  launchBrowser,
-  openPage,
-  PHONE_VIEWPORT,
-} from './support/browser.js';
-import { expectAccessible as expectNoAxeViolations } from './support/page-checks.js';
-import {
-  apiCall,
-  apiSignIn,
-  patchPolicy,
-  startServer,
-  waitForMailedCode,
-  type E2eServer,
-} from './support/server.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const screenshots = join(root, 'docs', 'screenshots');
+import { expectCleanPage, openPage, PHONE_VIEWPORT } from './support/browser.js';
+import { expectAccessible, screenshot } from './support/page-checks.js';
+import { apiCall, apiSignIn, patchPolicy, waitForMailedCode } from './support/server.js';
+import { useBrowserSuite } from './support/suite.js';
 
 const WEAK_PASSWORD = 'abc';
 const STRONG_PASSWORD = 'Lantern-Reef-5082!';
 const ALEX = 'alex.wilber@contoso.com';
 const ADELE = 'adele.vance@contoso.com';
 
-let server: E2eServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
-afterAll(async () => {
-  await (browser as Browser | undefined)?.close();
-  await (server as E2eServer | undefined)?.close();
-});
+const suite = useBrowserSuite();
 
 async function newPortal(
   options: Parameters<typeof openPage>[1] = {},
 ): Promise<{ page: Page; portal: PortalPage }> {
-  const { context, page } = await openPage(browser, options);
-  contexts.push(context);
+  const { page } = await suite.open(options);
   return { page, portal: new PortalPage(page) };
 }
 
-async function expectAccessible(page: Page): Promise<void> {
-  const violations = await axeCheck(page);
-  expect(violations, formatViolations(violations)).toEqual([]);
-}
-
+/** The portal's screenshots: docs/screenshots/portal-<name>.png. */
 async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `portal-${name}.png`), fullPage: true });
+  await screenshot(page, `portal-${name}`);
 }
 
+/** Whether the password signs in now (the API's status). */
 async function signIn(userId: string, password: string): Promise<number> {
-  const response = await fetch(`${server.url}/api/v1/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ userId, password }),
-  });
-  return response.status;
+  return (await apiSignIn(suite.server.url, userId, password)).status;
 }
 
 describe('portal: self-service reset', () => {
   it('resets Alex with the authenticator app: checklist, result, and the new password signs in', async () => {
     const { page, portal } = await newPortal();
-    await portal.open(server.url);
+    await portal.open(suite.server.url);
     await expectAccessible(page);
     await shoot(page, 'start');
 
@@ -94,7 +52,7 @@ describe('portal: self-service reset', () => {
     await expectAccessible(page);
     await shoot(page, 'method');
 
-    const secret = server.secrets.get(ALEX);
+    const secret = suite.server.secrets.get(ALEX);
     expect(secret).toBeDefined();
     await portal.enterCode(totpCodeAt(secret ?? '', new Date()));
     await portal.waitForPasswordStep();
@@ -133,7 +91,7 @@ describe('portal: self-service reset', () => {
 
   it('resets Adele with an emailed code read from the dev outbox', async () => {
     const { page, portal } = await newPortal();
-    await portal.open(server.url);
+    await portal.open(suite.server.url);
     await portal.submitUserId(ADELE);
     await portal.waitForMethodStep();
     await portal.chooseMethod('email');
@@ -141,7 +99,9 @@ describe('portal: self-service reset', () => {
     await portal.sendCode();
     await expectAccessible(page);
     await shoot(page, 'code-sent');
-    const code = await waitForMailedCode(server.outbox, 'adele@example.org', { after: before });
+    const code = await waitForMailedCode(suite.server.outbox, 'adele@example.org', {
+      after: before,
+    });
     await portal.enterCode(code);
     await portal.waitForPasswordStep();
     await portal.typeNewPassword(STRONG_PASSWORD);
@@ -157,18 +117,21 @@ describe('portal: self-service reset', () => {
   });
 
   it('tells Megan (no method registered) what to do, with a support code and the helpdesk link', async () => {
-    const patch = await fetch(`${server.url}/api/v1/admin/policy`, {
+    const patch = await fetch(`${suite.server.url}/api/v1/admin/policy`, {
       method: 'PATCH',
-      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${suite.server.adminToken}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ customization: { helpdeskLink: 'helpdesk@contoso.com' } }),
     });
     expect(patch.status).toBe(200);
     const { page, portal } = await newPortal();
-    await portal.open(server.url);
+    await portal.open(suite.server.url);
     await portal.submitUserId('megan.bowen@contoso.com');
     // Megan has no method: the portal says so (with a support code) instead of a method step.
     await expect.poll(() => portal.supportCode(), { timeout: 60_000 }).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await portal.statusText()).toMatch(/register your methods/i);
+    await expect.poll(() => portal.statusText()).toMatch(/register your methods/i);
     expect(await portal.methodStep.isVisible()).toBe(false);
     const helpdesk = page.getByRole('link', { name: /helpdesk@contoso\.com/ });
     expect(await helpdesk.getAttribute('href')).toBe('mailto:helpdesk@contoso.com');
@@ -179,7 +142,7 @@ describe('portal: self-service reset', () => {
 
   it('works on a phone-sized screen (390×844): the first step fits and passes axe', async () => {
     const { page, portal } = await newPortal({ viewport: PHONE_VIEWPORT, mobile: true });
-    await portal.open(server.url);
+    await portal.open(suite.server.url);
     const width = await page.evaluate('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(PHONE_VIEWPORT.width);
     await expect(portal.startStep.getByRole('button', { name: 'Next' }).isVisible()).resolves.toBe(
@@ -203,7 +166,7 @@ const meganAnswers = new Map<string, string>();
 
 /** Signs Megan in through the API (no second step: she has no code method yet). */
 async function meganSession(password: string): Promise<string> {
-  const session = await apiSignIn(server.url, MEGAN, password);
+  const session = await apiSignIn(suite.server.url, MEGAN, password);
   expect(session.status, JSON.stringify(session.body)).toBe(200);
   return session.cookie;
 }
@@ -211,9 +174,14 @@ async function meganSession(password: string): Promise<string> {
 describe('portal: security questions and two gates', () => {
   it('resets Megan with her security questions (one gate)', async () => {
     const cookie = await meganSession(MEGAN_PASSWORDS[0]);
-    const offered = await apiCall(server.url, 'GET', '/me/methods/securityQuestions/questions', {
-      cookie,
-    });
+    const offered = await apiCall(
+      suite.server.url,
+      'GET',
+      '/me/methods/securityQuestions/questions',
+      {
+        cookie,
+      },
+    );
     const { toRegister, questions } = offered.body as {
       toRegister: number;
       questions: { id: string; text: string }[];
@@ -224,7 +192,7 @@ describe('portal: security questions and two gates', () => {
       return { questionId: q.id, answer };
     });
     const registered = await apiCall(
-      server.url,
+      suite.server.url,
       'POST',
       '/me/methods/securityQuestions',
       { cookie },
@@ -233,7 +201,7 @@ describe('portal: security questions and two gates', () => {
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
 
     const { page, portal } = await newPortal();
-    await portal.open(server.url);
+    await portal.open(suite.server.url);
     await portal.submitUserId(MEGAN);
     await portal.waitForMethodStep();
     await expect(portal.methodChoices()).resolves.toEqual([
@@ -245,7 +213,7 @@ describe('portal: security questions and two gates', () => {
     expect(
       await portal.methodStep.getByRole('button', { name: 'Use a different method' }).isVisible(),
     ).toBe(false);
-    await expectNoAxeViolations(page);
+    await expectAccessible(page);
     await shoot(page, 'questions');
     const shown = await portal.answerQuestions(meganAnswers);
     expect(shown.every((text) => meganAnswers.has(text))).toBe(true);
@@ -266,16 +234,18 @@ describe('portal: security questions and two gates', () => {
     const cookie = await meganSession(MEGAN_PASSWORDS[1]);
     let before = Date.now() - 1000;
     const start = await apiCall(
-      server.url,
+      suite.server.url,
       'POST',
       '/me/methods/email',
       { cookie },
       { email: 'megan@example.org' },
     );
     expect(start.status, JSON.stringify(start.body)).toBe(201);
-    const code = await waitForMailedCode(server.outbox, 'megan@example.org', { after: before });
+    const code = await waitForMailedCode(suite.server.outbox, 'megan@example.org', {
+      after: before,
+    });
     const verified = await apiCall(
-      server.url,
+      suite.server.url,
       'POST',
       '/me/methods/email/verify',
       { cookie },
@@ -283,10 +253,10 @@ describe('portal: security questions and two gates', () => {
     );
     expect(verified.status, JSON.stringify(verified.body)).toBe(200);
 
-    await patchPolicy(server, { methodsRequired: 2 });
+    await patchPolicy(suite.server, { methodsRequired: 2 });
     try {
       const { page, portal } = await newPortal();
-      await portal.open(server.url);
+      await portal.open(suite.server.url);
       await portal.submitUserId(MEGAN);
       await portal.waitForMethodStep();
       expect(await portal.gateProgress()).toBe('Step 1 of 2');
@@ -295,7 +265,7 @@ describe('portal: security questions and two gates', () => {
       // Email first; the code can be sent again.
       await portal.chooseMethod('email');
       await portal.sendCode();
-      expect(await portal.statusText()).toContain('We sent a code. Check your email.');
+      await expect.poll(() => portal.statusText()).toContain('We sent a code. Check your email.');
       before = Date.now() - 1000;
       await portal.resendCode();
       await expect.poll(() => portal.statusText()).toContain('We sent a code.');
@@ -308,20 +278,22 @@ describe('portal: security questions and two gates', () => {
       // …and back to email: the resent code (the newest) passes the first gate.
       await portal.chooseMethod('email');
       await portal.sendCode();
-      await expectNoAxeViolations(page);
+      await expectAccessible(page);
       await shoot(page, 'two-gates-email');
-      const mailed = await waitForMailedCode(server.outbox, 'megan@example.org', { after: before });
+      const mailed = await waitForMailedCode(suite.server.outbox, 'megan@example.org', {
+        after: before,
+      });
       await portal.enterCode(mailed);
 
       // Second gate: only the security questions remain.
       await expect.poll(() => portal.gateProgress()).toBe('Step 2 of 2');
-      expect(await portal.statusText()).toContain('Verified. Choose another method.');
+      await expect.poll(() => portal.statusText()).toContain('Verified. Choose another method.');
       await expect(portal.methodChoices()).resolves.toEqual([
         expect.stringMatching(/security questions/i),
       ]);
       await portal.chooseMethod('securityQuestions');
       await portal.methodStep.getByRole('textbox').first().waitFor();
-      await expectNoAxeViolations(page);
+      await expectAccessible(page);
       await shoot(page, 'two-gates-questions');
       await portal.answerQuestions(meganAnswers);
       await portal.waitForPasswordStep();
@@ -334,7 +306,7 @@ describe('portal: security questions and two gates', () => {
       await portal.waitForDone();
       expect(await signIn(MEGAN, MEGAN_PASSWORDS[2])).toBe(200);
     } finally {
-      await patchPolicy(server, { methodsRequired: 1 });
+      await patchPolicy(suite.server, { methodsRequired: 1 });
     }
   });
 });
@@ -358,12 +330,12 @@ const LOGO = `data:image/svg+xml;base64,${Buffer.from(
 
 describe('portal: branding', () => {
   it("shows the organisation's name, logo and accent colour on the portal and the account page", async () => {
-    await patchPolicy(server, {
+    await patchPolicy(suite.server, {
       customization: { organizationName: 'Fabrikam', accentColor: '#5c2d91', logo: LOGO },
     });
     try {
       const { page, portal } = await newPortal();
-      await portal.open(server.url);
+      await portal.open(suite.server.url);
       const logo = page.getByRole('banner').getByRole('img', { name: 'Fabrikam' });
       await logo.waitFor({ state: 'visible' });
       await expect
@@ -376,25 +348,25 @@ describe('portal: branding', () => {
       const next = portal.startStep.getByRole('button', { name: 'Next' });
       expect(await styleOf(next, 'backgroundColor')).toBe('rgb(92, 45, 145)');
       expect(await styleOf(next, 'color')).toBe('rgb(255, 255, 255)');
-      await expectNoAxeViolations(page);
+      await expectAccessible(page);
       await shoot(page, 'branded');
       expectCleanPage(page);
 
       // The account page carries the same branding.
-      await page.goto(`${server.url}/account`);
+      await page.goto(`${suite.server.url}/account`);
       await page.getByRole('banner').getByRole('img', { name: 'Fabrikam' }).waitFor();
       await expect.poll(() => page.title()).toBe('My security info – Fabrikam');
 
       // A light accent gets dark text on its buttons (contrast), and axe stays clean.
-      await patchPolicy(server, { customization: { accentColor: '#ffd23f', logo: null } });
-      await portal.open(server.url);
+      await patchPolicy(suite.server, { customization: { accentColor: '#ffd23f', logo: null } });
+      await portal.open(suite.server.url);
       await expect.poll(() => styleOf(next, 'backgroundColor')).toBe('rgb(255, 210, 63)');
       expect(await styleOf(next, 'color')).toBe('rgb(17, 17, 17)');
       expect(await page.getByRole('banner').getByRole('img').count()).toBe(0);
       expect(await page.getByRole('banner').textContent()).toContain('Fabrikam');
-      await expectNoAxeViolations(page);
+      await expectAccessible(page);
     } finally {
-      await patchPolicy(server, {
+      await patchPolicy(suite.server, {
         customization: { organizationName: null, accentColor: null, logo: null },
       });
     }

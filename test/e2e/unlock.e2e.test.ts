@@ -3,45 +3,35 @@
  * production agent dialled in to the server, and Chromium. A directory user locked out by wrong
  * passwords passes the gate, chooses "I know my password but can't sign in", and can bind again
  * with the same password (proved with OpenLDAP's own `ldapwhoami`); another one chooses the reset.
+ * On the same directory, the account page's change-password checklist shows the signed-in directory
+ * user's own policy, the ppolicy history rule marked "checked by your directory".
  */
 import { execFile } from 'node:child_process';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../src/domain/methods/totp.js';
 import { useOpenLdap, type OpenLdapFacts } from '../support/directories.js';
 import { enableAllAndSync, openLdapConnection, registerTotp } from '../support/hybrid.js';
+import { AccountPage } from './pages/account-page.js';
 import { PortalPage } from './pages/portal-page.js';
-import { expectCleanPage, launchBrowser, openPage } from './support/browser.js';
+import { expectCleanPage } from './support/browser.js';
 import { expectAccessible, screenshot } from './support/page-checks.js';
-import { startHybridServer, type HybridE2eServer } from './support/server.js';
+import { startHybridServer } from './support/server.js';
+import { useBrowserSuite } from './support/suite.js';
 
 // A private slapd: this file locks a user out, which must not race the int tests' shared one.
 const slapd = useOpenLdap({ isolated: true });
 let f: OpenLdapFacts;
-let server: HybridE2eServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
+const suite = useBrowserSuite(async () => {
   f = slapd();
-  [server, browser] = await Promise.all([
-    startHybridServer(openLdapConnection(f)),
-    launchBrowser(),
-  ]);
+  const server = await startHybridServer(openLdapConnection(f));
   // SSPR for everyone with unlock allowed, then a full sync of the directory's users.
   await enableAllAndSync(server.hybrid);
+  return server;
 }, 180_000);
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
-afterAll(async () => {
-  await (browser as Browser | undefined)?.close();
-  await (server as HybridE2eServer | undefined)?.close();
-});
 
 async function newPortal(): Promise<{ page: Page; portal: PortalPage }> {
-  const { context, page } = await openPage(browser);
-  contexts.push(context);
+  const { page } = await suite.open();
   return { page, portal: new PortalPage(page) };
 }
 
@@ -61,7 +51,7 @@ function ldapwhoami(dn: string, password: string): Promise<{ ok: boolean; output
 
 /** Passes the portal's authenticator gate with the next step's code (the current one was used). */
 async function passGate(portal: PortalPage, upn: string, secret: string): Promise<void> {
-  await portal.open(server.url);
+  await portal.open(suite.server.url);
   await portal.submitUserId(upn);
   await portal.waitForMethodStep();
   await portal.chooseMethod('totp');
@@ -71,7 +61,7 @@ async function passGate(portal: PortalPage, upn: string, secret: string): Promis
 describe('portal: unlock only (directory user, OpenLDAP)', () => {
   it('unlocks Bob, locked out by wrong passwords; his same password binds again', async () => {
     const bob = f.users.bob;
-    const secret = await registerTotp(server.hybrid, bob.mail, bob.password);
+    const secret = await registerTotp(suite.server.hybrid, bob.mail, bob.password);
     // Lock Bob out as a user typing wrong passwords would (ppolicy pwdMaxFailure).
     for (let i = 0; i < f.policies.default.pwdMaxFailure; i++) {
       expect((await ldapwhoami(bob.dn, `Wrong-${String(i)}-Password!`)).ok).toBe(false);
@@ -105,7 +95,7 @@ describe('portal: unlock only (directory user, OpenLDAP)', () => {
 
   it('still offers the reset: Alice chooses "I forgot my password" and her new password binds', async () => {
     const alice = f.users.alice;
-    const secret = await registerTotp(server.hybrid, alice.mail, alice.password);
+    const secret = await registerTotp(suite.server.hybrid, alice.mail, alice.password);
     const { page, portal } = await newPortal();
     await passGate(portal, alice.mail, secret);
     await portal.waitForChoiceStep();
@@ -119,5 +109,32 @@ describe('portal: unlock only (directory user, OpenLDAP)', () => {
     expectCleanPage(page);
     expect((await ldapwhoami(alice.dn, password)).ok).toBe(true);
     expect((await ldapwhoami(alice.dn, alice.password)).ok).toBe(false);
+  });
+});
+
+describe('account page: a directory user changes the password', () => {
+  it("shows Carol's effective policy, the directory's history rule marked as checked by the directory", async () => {
+    const carol = f.users.carol;
+    const secret = await registerTotp(suite.server.hybrid, carol.mail, carol.password);
+    const { page } = await suite.open();
+    const account = new AccountPage(page);
+    await account.open(suite.server.url);
+    await account.signIn(carol.mail, carol.password);
+    // The registration used the current code; the next one is accepted and not a replay.
+    await account.verifyWithTotp(totpCodeAt(secret, new Date(Date.now() + 30_000)));
+    await account.infoStep.waitFor({ state: 'visible' });
+    // Before anything is typed: the policy from POST /password/check (the session selects it).
+    const rules = await account.waitForChecklist((list) =>
+      list.some((rule) => rule.state === 'directory'),
+    );
+    expect(rules.find((rule) => rule.state === 'directory')?.text).toMatch(/3/);
+    // Typing keeps the directory's rules (the server cannot judge them) while judging the others.
+    await account.typeNewPassword(carol.password, 'abc');
+    const judged = await account.waitForChecklist((list) =>
+      list.some((rule) => rule.state === 'not met'),
+    );
+    expect(judged.filter((rule) => rule.state === 'directory').length).toBeGreaterThan(0);
+    await expectAccessible(page);
+    expectCleanPage(page);
   });
 });

@@ -82,23 +82,73 @@ export async function startFlow(t: TestApp, userId: string) {
   return t.request('POST', '/api/v1/sspr/flows', { body: { userId } });
 }
 
-/** The newest code mailed to an address (development outbox). */
+/** The newest code mailed (or texted) to an address (development outbox). */
 export function lastCodeTo(t: TestApp, address: string): string {
-  const entry = t.outbox.list().find((m) => m.to === address); // newest first
-  const code = /\b(\d{8})\b/.exec(entry?.text ?? '')?.[1];
-  if (code === undefined) throw new Error(`no code mailed to ${address}`);
-  return code;
+  return lastMessageTo(t, address).code;
 }
 
 /**
  * The newest code mailed to an address. `t.outbox.list()` is newest first, so this is its first
  * match (use it when an address received more than one code).
  */
-export function newestCodeTo(t: TestApp, address: string): string {
-  const entry = t.outbox.list().find((m) => m.to === address);
+export const newestCodeTo = lastCodeTo;
+
+/** The newest outbox entry to an address or phone number: its channel, text and 8-digit code. */
+export function lastMessageTo(
+  t: TestApp,
+  to: string,
+): { channel: string; text: string; code: string } {
+  const entry = t.outbox.list().find((m) => m.to === to); // newest first
   const code = /\b(\d{8})\b/.exec(entry?.text ?? '')?.[1];
-  if (code === undefined) throw new Error(`no code mailed to ${address}`);
-  return code;
+  if (entry === undefined || code === undefined) throw new Error(`nothing sent to ${to}`);
+  return { channel: entry.channel, text: entry.text, code };
+}
+
+/** A one-time code that is certainly not `code`. */
+export const wrongCode = (code: string): string => (code === '00000000' ? '11111111' : '00000000');
+
+/**
+ * Registers (and confirms with the code from the outbox) a phone for a signed-in user: a mobile
+ * phone becomes the sms and voice methods, an office phone the officePhone method.
+ */
+export async function registerPhone(
+  t: TestApp,
+  cookie: string,
+  type: 'mobile' | 'office',
+  phoneNumber: string,
+): Promise<void> {
+  const start = await t.request('POST', '/api/v1/me/methods/phone', {
+    cookie,
+    body: { type, phoneNumber },
+  });
+  expect(start.statusCode, start.body).toBe(201);
+  const { phoneNumber: normalised } = start.json<{ phoneNumber: string }>();
+  const verify = await t.request('POST', '/api/v1/me/methods/phone/verify', {
+    cookie,
+    body: { code: lastMessageTo(t, normalised).code },
+  });
+  expect(verify.statusCode, verify.body).toBe(200);
+}
+
+/** A signed-in user holding the given admin roles (none = a plain user); returns the cookie. */
+export async function signInWithRoles(
+  t: TestApp,
+  upn: string,
+  roles: readonly string[],
+): Promise<string> {
+  await createUser(t, upn, roles.length === 0 ? {} : { roles });
+  return signIn(t, upn);
+}
+
+/** GET a JSON answer that must be 200: with the test admin token, or with a session cookie. */
+export async function getOk<T>(t: TestApp, url: string, cookie?: string): Promise<T> {
+  const res = await t.request(
+    'GET',
+    url,
+    cookie === undefined ? { token: t.adminToken } : { cookie },
+  );
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<T>();
 }
 
 /** Signs in with the password only; returns the cookie and the answer (second step not done). */
@@ -198,4 +248,17 @@ export async function auditOf(
   query: Record<string, string> = {},
 ): Promise<AuditItem[]> {
   return (await auditPage(t, { activity, limit: '500', ...query })).items;
+}
+
+/** Each query string on `path` (admin token) is refused with 400 SSPR_1001. */
+export async function expectQueriesRefused(
+  t: TestApp,
+  path: string,
+  queries: readonly string[],
+): Promise<void> {
+  for (const q of queries) {
+    const res = await t.request('GET', `${path}?${q}`, { token: t.adminToken });
+    expect(res.statusCode, q).toBe(400);
+    expect(res.json<{ error?: { code?: string } }>().error?.code, q).toBe('SSPR_1001');
+  }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../../src/server/app.js';
-import type { ServiceDeps } from '../../src/services/deps.js';
+import type { ServiceDeps, ServiceLogger } from '../../src/services/deps.js';
 import { createStore, type SqlStore } from '../../src/adapters/store/create-store.js';
 import { createArgon2Hasher } from '../../src/adapters/crypto/argon2-hasher.js';
 import { createAesGcmSecretBox } from '../../src/adapters/crypto/aes-gcm-secret-box.js';
@@ -34,6 +34,8 @@ export interface TestAppOptions {
   readonly organizationName?: string;
   /** The agents (e.g. test/fakes/fake-agent-link.ts); none by default (cloud-only). */
   readonly agentLink?: AgentLink;
+  /** The services' logger; silent by default. */
+  readonly log?: ServiceLogger;
 }
 
 export interface TestApp {
@@ -83,7 +85,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       sessionTtlMinutes: 60,
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    log: { warn: () => undefined, info: () => undefined },
+    log: options.log ?? { warn: () => undefined, info: () => undefined },
     agentLink: options.agentLink,
   };
   const app = await buildServer({

@@ -1,25 +1,18 @@
 /** UI strings of the account page (sign-in and security info): English, Polish, German. */
-import { format, pickLanguageOf } from '../shared/i18n.js';
+import { EMPLOYEE } from '../shared/i18n.js';
 
 const en = {
+  ...EMPLOYEE.en,
   title: 'My security info',
   signInHeading: 'Sign in',
   signInIntro: 'Sign in to see and change how you verify your identity.',
-  userId: 'User ID',
-  userIdHelp: 'Your sign-in name, for example name@contoso.com',
   password: 'Password',
   signIn: 'Sign in',
   forgotPassword: 'Forgot your password?',
-  working: 'Working…',
   secondHeading: 'Verify your identity',
   secondLegend: 'Choose a verification method',
   second_totp: 'Enter a code from my authenticator app',
   second_email: 'Email me a code',
-  sendCode: 'Send code',
-  resendCode: 'Resend code',
-  codeSent: 'We sent a code. Check your email.',
-  code: 'Code',
-  verify: 'Verify',
   registerHeading: 'More information required',
   registerIntro:
     'Your organization needs more information to keep your account secure. Add the methods below to continue.',
@@ -75,13 +68,6 @@ const en = {
   save: 'Save',
   passwordHeading: 'Change password',
   currentPassword: 'Current password',
-  newPassword: 'New password',
-  confirmPassword: 'Confirm new password',
-  rulesHeading: 'Password requirements',
-  ruleOk: 'met',
-  ruleFail: 'not met',
-  ruleDirectory: 'checked by your directory',
-  mismatch: 'The passwords do not match.',
   changePassword: 'Change password',
   passwordChanged: 'Your password has been changed.',
   signOutHeading: 'Sign out',
@@ -93,9 +79,6 @@ const en = {
   signedOutEverywhere: 'You have signed out everywhere ({n} sessions).',
   signInAgain: 'Sign in again',
   resetLink: 'Reset your password',
-  supportCode: 'Support code: {code}',
-  helpdesk: 'Contact your helpdesk: {link}',
-  networkError: 'Could not reach the server. Try again.',
   required: 'Fill in this field.',
 };
 
@@ -103,24 +86,17 @@ export type AccountMessages = typeof en;
 export type AccountMessageKey = keyof AccountMessages;
 
 const pl: AccountMessages = {
+  ...EMPLOYEE.pl,
   title: 'Moje informacje zabezpieczające',
   signInHeading: 'Zaloguj się',
   signInIntro: 'Zaloguj się, aby zobaczyć i zmienić sposoby potwierdzania tożsamości.',
-  userId: 'Identyfikator użytkownika',
-  userIdHelp: 'Twoja nazwa logowania, np. imie@contoso.com',
   password: 'Hasło',
   signIn: 'Zaloguj',
   forgotPassword: 'Nie pamiętasz hasła?',
-  working: 'Przetwarzanie…',
   secondHeading: 'Potwierdź tożsamość',
   secondLegend: 'Wybierz metodę weryfikacji',
   second_totp: 'Wpiszę kod z aplikacji uwierzytelniającej',
   second_email: 'Wyślij mi kod e-mailem',
-  sendCode: 'Wyślij kod',
-  resendCode: 'Wyślij kod ponownie',
-  codeSent: 'Wysłaliśmy kod. Sprawdź pocztę.',
-  code: 'Kod',
-  verify: 'Zweryfikuj',
   registerHeading: 'Wymagane dodatkowe informacje',
   registerIntro:
     'Twoja organizacja potrzebuje dodatkowych informacji, aby chronić Twoje konto. Dodaj poniższe metody, aby kontynuować.',
@@ -177,13 +153,6 @@ const pl: AccountMessages = {
   save: 'Zapisz',
   passwordHeading: 'Zmień hasło',
   currentPassword: 'Obecne hasło',
-  newPassword: 'Nowe hasło',
-  confirmPassword: 'Potwierdź nowe hasło',
-  rulesHeading: 'Wymagania dotyczące hasła',
-  ruleOk: 'spełnione',
-  ruleFail: 'niespełnione',
-  ruleDirectory: 'sprawdza katalog',
-  mismatch: 'Hasła nie są zgodne.',
   changePassword: 'Zmień hasło',
   passwordChanged: 'Hasło zostało zmienione.',
   signOutHeading: 'Wyloguj',
@@ -195,31 +164,21 @@ const pl: AccountMessages = {
   signedOutEverywhere: 'Wylogowano wszędzie (sesje: {n}).',
   signInAgain: 'Zaloguj się ponownie',
   resetLink: 'Zresetuj hasło',
-  supportCode: 'Kod pomocy: {code}',
-  helpdesk: 'Skontaktuj się z pomocą techniczną: {link}',
-  networkError: 'Brak połączenia z serwerem. Spróbuj ponownie.',
   required: 'Wypełnij to pole.',
 };
 
 const de: AccountMessages = {
+  ...EMPLOYEE.de,
   title: 'Meine Sicherheitsinformationen',
   signInHeading: 'Anmelden',
   signInIntro: 'Melden Sie sich an, um Ihre Überprüfungsmethoden anzuzeigen und zu ändern.',
-  userId: 'Benutzer-ID',
-  userIdHelp: 'Ihr Anmeldename, z. B. name@contoso.com',
   password: 'Kennwort',
   signIn: 'Anmelden',
   forgotPassword: 'Kennwort vergessen?',
-  working: 'Wird bearbeitet…',
   secondHeading: 'Identität bestätigen',
   secondLegend: 'Überprüfungsmethode wählen',
   second_totp: 'Code aus meiner Authenticator-App eingeben',
   second_email: 'Code per E-Mail senden',
-  sendCode: 'Code senden',
-  resendCode: 'Code erneut senden',
-  codeSent: 'Wir haben einen Code gesendet. Prüfen Sie Ihre E-Mails.',
-  code: 'Code',
-  verify: 'Überprüfen',
   registerHeading: 'Weitere Informationen erforderlich',
   registerIntro:
     'Ihre Organisation benötigt weitere Informationen, um Ihr Konto zu schützen. Fügen Sie die Methoden unten hinzu, um fortzufahren.',
@@ -276,13 +235,6 @@ const de: AccountMessages = {
   save: 'Speichern',
   passwordHeading: 'Kennwort ändern',
   currentPassword: 'Aktuelles Kennwort',
-  newPassword: 'Neues Kennwort',
-  confirmPassword: 'Neues Kennwort bestätigen',
-  rulesHeading: 'Kennwortanforderungen',
-  ruleOk: 'erfüllt',
-  ruleFail: 'nicht erfüllt',
-  ruleDirectory: 'wird vom Verzeichnis geprüft',
-  mismatch: 'Die Kennwörter stimmen nicht überein.',
   changePassword: 'Kennwort ändern',
   passwordChanged: 'Ihr Kennwort wurde geändert.',
   signOutHeading: 'Abmelden',
@@ -294,21 +246,12 @@ const de: AccountMessages = {
   signedOutEverywhere: 'Sie haben sich überall abgemeldet ({n} Sitzungen).',
   signInAgain: 'Erneut anmelden',
   resetLink: 'Kennwort zurücksetzen',
-  supportCode: 'Supportcode: {code}',
-  helpdesk: 'Wenden Sie sich an den Helpdesk: {link}',
-  networkError: 'Server nicht erreichbar. Bitte erneut versuchen.',
   required: 'Füllen Sie dieses Feld aus.',
 };
 
-const dictionaries: Record<string, AccountMessages> = { en, pl, de };
+/** The page's strings by language (see pickLanguage in web/shared/i18n.ts). */
+export const DICTIONARIES: Readonly<Record<string, AccountMessages>> & {
+  readonly en: AccountMessages;
+} = { en, pl, de };
 
-/** `?lang=` first, then the browser's languages, then English. */
-export function pickLanguage(search: string, preferred: readonly string[]): string {
-  return pickLanguageOf(search, preferred, Object.keys(dictionaries));
-}
-
-export function messagesFor(lang: string): AccountMessages {
-  return dictionaries[lang] ?? en;
-}
-
-export { format };
+export { format } from '../shared/i18n.js';

@@ -6,12 +6,14 @@
  * changing the password, signing out (here or everywhere). Talks only to the JSON API; CSP-safe.
  */
 import QRCode from 'qrcode';
-import { format, messagesFor, pickLanguage, type AccountMessageKey } from './i18n.js';
+import { DICTIONARIES, format, type AccountMessageKey } from './i18n.js';
 import { api, ApiError, setNetworkErrorMessage } from '../shared/api.js';
-import { applyBranding, applyHelpdeskLink, loadSettings } from '../shared/branding.js';
-import { createChecklist, type RuleDescription, type RuleResult } from '../shared/checklist.js';
+import { brandPage } from '../shared/branding.js';
+import type { RuleDescription } from '../shared/checklist.js';
 import { byId, el, setBusy, translateStatic } from '../shared/dom.js';
-import { browserLanguages } from '../shared/i18n.js';
+import { pickLanguage } from '../shared/i18n.js';
+import { createNewPasswordFields } from '../shared/new-password.js';
+import { createSecondStep } from '../shared/second-step.js';
 import { createStatus } from '../shared/status.js';
 
 interface Registration {
@@ -19,6 +21,8 @@ interface Registration {
   readonly reconfirmDue: boolean;
   readonly methodsRequired: number;
   readonly methodsRegistered: number;
+  /** What the policy lets this user register (src/services/registration-status.ts). */
+  readonly methodsAllowed: readonly string[];
 }
 
 interface SessionAnswer {
@@ -46,8 +50,7 @@ interface QuestionsAnswer {
   readonly questions: readonly { readonly id: string; readonly text: string }[];
 }
 
-const lang = pickLanguage(location.search, browserLanguages());
-const t = messagesFor(lang);
+const { lang, t } = pickLanguage(DICTIONARIES);
 setNetworkErrorMessage(t.networkError);
 document.documentElement.lang = lang;
 translateStatic(t);
@@ -55,15 +58,7 @@ translateStatic(t);
 const status = createStatus(t);
 const { announce, showError } = status;
 
-void loadSettings().then((settings) => {
-  if (settings === undefined) return;
-  applyBranding(settings, t.title);
-  applyHelpdeskLink(
-    byId<HTMLAnchorElement>('helpdesk-link'),
-    settings.helpdeskLink,
-    format(t.helpdesk, { link: settings.helpdeskLink ?? '' }),
-  );
-});
+brandPage(t);
 
 if (new URLSearchParams(location.search).get('lang') !== null) {
   const query = `?lang=${encodeURIComponent(lang)}`;
@@ -183,86 +178,20 @@ async function afterSignIn(answer: SessionAnswer): Promise<void> {
 
 // ---- second step --------------------------------------------------------------------------------
 
-const secondForm = byId<HTMLFormElement>('second-form');
-const secondMethods = byId('second-methods');
-const secondCode = byId('second-code');
-const secondCodeInput = byId<HTMLInputElement>('second-code-input');
-const secondSend = byId<HTMLButtonElement>('second-send');
-const secondVerify = byId<HTMLButtonElement>('second-verify');
-let secondMethod: string | undefined;
+const secondStep = createSecondStep<SessionAnswer>({
+  labels: t,
+  announce,
+  showError: handle,
+  onVerified: async (answer) => {
+    session = answer;
+    await route(answer.registration);
+  },
+});
 
 function enterSecond(answer: SessionAnswer): void {
-  secondMethods.replaceChildren();
-  secondCode.hidden = true;
-  secondSend.hidden = true;
-  secondVerify.hidden = true;
-  secondMethod = undefined;
-  answer.secondFactorMethods.forEach((m, index) => {
-    const id = `second-${String(index)}`;
-    const radio = el('input', { type: 'radio', name: 'second', id, value: m.method });
-    radio.setAttribute('aria-describedby', `${id}-hint`);
-    radio.addEventListener('change', () => {
-      secondMethod = m.method;
-      const sends = m.method === 'email';
-      secondSend.hidden = !sends;
-      secondSend.textContent = t.sendCode;
-      secondSend.classList.remove('secondary');
-      secondCode.hidden = sends;
-      secondVerify.hidden = sends;
-      secondCodeInput.value = '';
-    });
-    const key = `second_${m.method}` as AccountMessageKey;
-    secondMethods.append(
-      el('label', { htmlFor: id }, radio, ' ', key in t ? t[key] : methodLabel(m.method)),
-      el('span', { className: 'hint', id: `${id}-hint` }, m.hint),
-    );
-  });
+  secondStep.enter(answer.secondFactorMethods);
   showStep('second');
 }
-
-secondSend.addEventListener('click', () => {
-  setBusy(secondForm, true);
-  announce(t.working);
-  void (async () => {
-    try {
-      await api('POST', '/auth/sign-in/challenge', { method: 'email' });
-      announce(t.codeSent);
-      secondCode.hidden = false;
-      secondVerify.hidden = false;
-      secondSend.textContent = t.resendCode;
-      secondSend.classList.add('secondary');
-    } catch (error) {
-      handle(error);
-    } finally {
-      setBusy(secondForm, false);
-      if (!secondCode.hidden) secondCodeInput.focus();
-    }
-  })();
-});
-
-secondForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  if (secondMethod === undefined || secondVerify.hidden) return;
-  const code = secondCodeInput.value.trim();
-  if (code.length === 0) {
-    secondCodeInput.focus();
-    return;
-  }
-  const method = secondMethod;
-  setBusy(secondForm, true);
-  announce(t.working);
-  void (async () => {
-    try {
-      session = await api<SessionAnswer>('POST', '/auth/sign-in/verify', { method, code });
-      secondCodeInput.value = '';
-      await route(session.registration);
-    } catch (error) {
-      handle(error);
-    } finally {
-      setBusy(secondForm, false);
-    }
-  })();
-});
 
 // ---- method list (security info and re-confirmation) --------------------------------------------
 
@@ -300,7 +229,7 @@ function enterRegister(answer: MethodsAnswer): void {
     n: Math.min(answer.registration.methodsRegistered, answer.registration.methodsRequired),
     m: answer.registration.methodsRequired,
   });
-  placeAddPanel('register-slot');
+  placeAddPanel('register-slot', answer.registration);
   showStep('register');
 }
 
@@ -336,6 +265,8 @@ byId('change-info').addEventListener('click', () => {
 // ---- security info ------------------------------------------------------------------------------
 
 let initialRules: readonly RuleDescription[] = [];
+/** Whose effective policy `initialRules` is (another user may sign in on this page later). */
+let rulesFor: string | undefined;
 
 function enterInfo(answer: MethodsAnswer): void {
   byId('signed-in-as').textContent =
@@ -344,10 +275,10 @@ function enterInfo(answer: MethodsAnswer): void {
       : format(t.signedInAs, { name: `${session.displayName} (${session.userPrincipalName})` });
   renderMethods(methodList, answer.methods, true);
   byId('no-methods').hidden = answer.methods.length > 0;
-  placeAddPanel('info-slot');
+  placeAddPanel('info-slot', answer.registration);
   const focus = current !== 'info';
   showStep('info', focus);
-  if (initialRules.length === 0) void loadRules();
+  if (session !== undefined && rulesFor !== session.userId) void loadRules(session.userId);
 }
 
 async function refreshInfo(notice: string): Promise<void> {
@@ -408,13 +339,31 @@ const addForm = byId<HTMLFormElement>('add-form');
 const addKind = byId<HTMLSelectElement>('add-kind');
 const addDetail = byId('add-detail');
 
-function placeAddPanel(slot: 'register-slot' | 'info-slot'): void {
+/** Each "add" choice and the policy's method names that allow it (a phone: text or call). */
+const ADD_KINDS: Readonly<Record<string, readonly string[]>> = {
+  totp: ['totp'],
+  email: ['email'],
+  mobile: ['sms', 'voice'],
+  office: ['officePhone'],
+  securityQuestions: ['securityQuestions'],
+};
+const addOptions = Array.from(addKind.options);
+
+/** Moves the add panel into `slot`, offering only what the policy lets this user register. */
+function placeAddPanel(slot: 'register-slot' | 'info-slot', registration: Registration): void {
   const target = byId(slot);
   if (addPanel.parentElement !== target) {
     target.append(addPanel);
     addDetail.replaceChildren();
   }
-  addPanel.hidden = false;
+  const allowed = new Set(registration.methodsAllowed);
+  const offered = addOptions.filter((option) =>
+    (ADD_KINDS[option.value] ?? []).some((method) => allowed.has(method)),
+  );
+  const keep = addKind.value;
+  addKind.replaceChildren(...offered);
+  if (offered.some((option) => option.value === keep)) addKind.value = keep;
+  addPanel.hidden = offered.length === 0;
 }
 
 addForm.addEventListener('submit', (event) => {
@@ -549,37 +498,46 @@ async function addTotp(): Promise<void> {
   }
 }
 
-function addEmail(): void {
-  const heading = el('h3', { id: 'email-heading', tabIndex: -1 }, t.add_email);
-  const codeBox = el('div', { hidden: true }, codeInput('email-code'));
+/** An email address or phone number to verify with a code: send, then type the code. */
+interface CodeMethod {
+  /** Prefix of the element ids (`email-heading`, `email-code` …). */
+  readonly prefix: 'email' | 'phone';
+  readonly heading: string;
+  /** The address or number field. */
+  readonly field: HTMLElement;
+  /** Sends the code; answers the notice to announce. */
+  readonly send: () => Promise<string>;
+  /** Where the code goes (POST { code }). */
+  readonly verifyPath: string;
+  /** The method registered, for the "Added" notice. */
+  readonly registers: string;
+}
+
+function addWithCode(spec: CodeMethod): void {
+  const codeId = `${spec.prefix}-code`;
+  const heading = el('h3', { id: `${spec.prefix}-heading`, tabIndex: -1 }, spec.heading);
+  const codeBox = el('div', { hidden: true }, codeInput(codeId));
   const submit = el('button', { type: 'submit' }, t.sendCode);
   let sent = false;
   const form = panelForm(
-    'email-heading',
+    heading.id,
     async () => {
-      const address = byId<HTMLInputElement>('email-address').value.trim();
       if (!sent) {
-        await api('POST', '/me/methods/email', { email: address });
+        const notice = await spec.send();
         sent = true;
         codeBox.hidden = false;
-        setRequired(form, 'email-code', true);
+        setRequired(form, codeId, true);
         submit.textContent = t.verify;
         resend.hidden = false;
-        announce(format(t.emailCodeSent, { address }));
-        byId('email-code').focus();
+        announce(notice);
+        byId(codeId).focus();
         return;
       }
-      await api('POST', '/me/methods/email/verify', {
-        code: byId<HTMLInputElement>('email-code').value.trim(),
-      });
-      await registered('email');
+      await api('POST', spec.verifyPath, { code: byId<HTMLInputElement>(codeId).value.trim() });
+      await registered(spec.registers);
     },
     heading,
-    textField('email-address', t.emailAddress, {
-      type: 'email',
-      autocomplete: 'email',
-      maxLength: 254,
-    }),
+    spec.field,
     codeBox,
     submit,
   );
@@ -590,70 +548,57 @@ function addEmail(): void {
   );
   resend.addEventListener('click', () => {
     sent = false;
-    byId<HTMLInputElement>('email-code').value = '';
-    setRequired(form, 'email-code', false);
+    byId<HTMLInputElement>(codeId).value = '';
+    setRequired(form, codeId, false);
     form.requestSubmit(submit);
   });
   form.append(resend);
   // The code field is only required once the code was sent.
-  setRequired(form, 'email-code', false);
+  setRequired(form, codeId, false);
   addDetail.append(form);
   heading.focus();
 }
 
-function addPhone(type: 'mobile' | 'office'): void {
-  const heading = el('h3', { id: 'phone-heading', tabIndex: -1 }, t[`add_${type}`]);
-  const codeBox = el('div', { hidden: true }, codeInput('phone-code'));
-  const submit = el('button', { type: 'submit' }, t.sendCode);
-  let sent = false;
-  const form = panelForm(
-    'phone-heading',
-    async () => {
-      if (!sent) {
-        const answer = await api<{ phoneNumber: string; delivery: 'sms' | 'voice' }>(
-          'POST',
-          '/me/methods/phone',
-          { type, phoneNumber: byId<HTMLInputElement>('phone-number').value.trim() },
-        );
-        sent = true;
-        codeBox.hidden = false;
-        setRequired(form, 'phone-code', true);
-        submit.textContent = t.verify;
-        resend.hidden = false;
-        announce(format(t[`phoneCodeSent_${answer.delivery}`], { number: answer.phoneNumber }));
-        byId('phone-code').focus();
-        return;
-      }
-      await api('POST', '/me/methods/phone/verify', {
-        code: byId<HTMLInputElement>('phone-code').value.trim(),
-      });
-      await registered(type === 'mobile' ? 'sms' : 'officePhone');
+function addEmail(): void {
+  addWithCode({
+    prefix: 'email',
+    heading: t.add_email,
+    field: textField('email-address', t.emailAddress, {
+      type: 'email',
+      autocomplete: 'email',
+      maxLength: 254,
+    }),
+    send: async () => {
+      const address = byId<HTMLInputElement>('email-address').value.trim();
+      await api('POST', '/me/methods/email', { email: address });
+      return format(t.emailCodeSent, { address });
     },
-    heading,
-    textField(
+    verifyPath: '/me/methods/email/verify',
+    registers: 'email',
+  });
+}
+
+function addPhone(type: 'mobile' | 'office'): void {
+  addWithCode({
+    prefix: 'phone',
+    heading: t[`add_${type}`],
+    field: textField(
       'phone-number',
       t.phoneNumber,
       { type: 'tel', autocomplete: 'tel', maxLength: 32 },
       t.phoneHelp,
     ),
-    codeBox,
-    submit,
-  );
-  const resend = el(
-    'button',
-    { type: 'button', className: 'secondary', hidden: true },
-    t.resendCode,
-  );
-  resend.addEventListener('click', () => {
-    sent = false;
-    byId<HTMLInputElement>('phone-code').value = '';
-    setRequired(form, 'phone-code', false);
-    form.requestSubmit(submit);
+    send: async () => {
+      const answer = await api<{ phoneNumber: string; delivery: 'sms' | 'voice' }>(
+        'POST',
+        '/me/methods/phone',
+        { type, phoneNumber: byId<HTMLInputElement>('phone-number').value.trim() },
+      );
+      return format(t[`phoneCodeSent_${answer.delivery}`], { number: answer.phoneNumber });
+    },
+    verifyPath: '/me/methods/phone/verify',
+    registers: type === 'mobile' ? 'sms' : 'officePhone',
   });
-  form.append(resend);
-  setRequired(form, 'phone-code', false);
-  addDetail.append(form);
-  heading.focus();
 }
 
 async function addQuestions(): Promise<void> {
@@ -719,73 +664,52 @@ async function addQuestions(): Promise<void> {
 
 const passwordForm = byId<HTMLFormElement>('password-form');
 const currentPassword = byId<HTMLInputElement>('current-password');
-const newPassword = byId<HTMLInputElement>('new-password');
-const confirmPassword = byId<HTMLInputElement>('confirm-password');
-const mismatch = byId('mismatch');
-const checklist = createChecklist(
-  byId('rule-list'),
+const passwords = createNewPasswordFields(
   t,
-  () => (session === undefined ? {} : { userId: session.userPrincipalName }),
+  // The session cookie selects the signed-in user's own policy; no user id is needed.
+  () => ({}),
   () => initialRules,
 );
 
-async function loadRules(): Promise<void> {
+/**
+ * The signed-in user's effective password policy (the session cookie selects it; directory rules
+ * come back marked `checkedBy: 'directory'`), shown before anything is typed.
+ */
+async function loadRules(userId: string): Promise<void> {
+  rulesFor = userId;
   try {
     const answer = await api<{ policy: readonly RuleDescription[] }>('POST', '/password/check', {
       password: '',
-      ...(session === undefined ? {} : { userId: session.userPrincipalName }),
     });
+    if (rulesFor !== userId) return;
     initialRules = answer.policy;
-    if (newPassword.value.length === 0) checklist.render(initialRules);
+    if (passwords.newPassword.value.length === 0) passwords.checklist.render(initialRules);
   } catch {
+    rulesFor = undefined;
     // Advisory only: the change itself reports the rules that failed.
   }
 }
 
-newPassword.addEventListener('input', () => {
-  checklist.schedule(newPassword.value);
-});
-
-function updateMismatch(): boolean {
-  const differs = confirmPassword.value.length > 0 && confirmPassword.value !== newPassword.value;
-  mismatch.hidden = !differs;
-  confirmPassword.setAttribute('aria-invalid', String(differs));
-  return differs;
-}
-confirmPassword.addEventListener('input', () => {
-  updateMismatch();
-});
-
 passwordForm.addEventListener('submit', (event) => {
   event.preventDefault();
-  for (const input of [currentPassword, newPassword]) {
-    if (input.value.length === 0) {
-      input.focus();
-      return;
-    }
-  }
-  if (updateMismatch() || confirmPassword.value !== newPassword.value) {
-    mismatch.hidden = false;
-    confirmPassword.focus();
+  if (currentPassword.value.length === 0) {
+    currentPassword.focus();
     return;
   }
+  if (!passwords.ready()) return;
   setBusy(passwordForm, true);
   announce(t.working);
   void (async () => {
     try {
       await api('POST', '/me/password', {
         currentPassword: currentPassword.value,
-        newPassword: newPassword.value,
+        newPassword: passwords.newPassword.value,
       });
-      for (const input of [currentPassword, newPassword, confirmPassword]) input.value = '';
-      checklist.render(initialRules);
+      currentPassword.value = '';
+      passwords.clear();
       announce(t.passwordChanged);
     } catch (error) {
-      const details =
-        error instanceof ApiError
-          ? (error.details as { rules?: RuleResult[] } | undefined)
-          : undefined;
-      if (details !== undefined && Array.isArray(details.rules)) checklist.apply(details.rules);
+      passwords.showFailure(error);
       handle(error);
     } finally {
       setBusy(passwordForm, false);

@@ -3,54 +3,24 @@
  * directory's warnings, each agent (connection, heartbeat, directory, rights checks, last sync)
  * and "Sync now" (POST /admin/sync, delta or full).
  */
+// Types only (erased by esbuild): the admin API answers what the server's port describes.
+import type {
+  AgentStatus,
+  SyncSummary,
+  WritebackStatus,
+} from '../../src/domain/ports/agent-link.js';
 import { api } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import type { AdminContext } from './context.js';
 import { format, type Messages } from './i18n.js';
-import { createStatus, facts, formatTime, yesNo } from './ui.js';
+import { facts } from '../shared/table.js';
+import { createStatus, formatTime, yesNo } from './ui.js';
 
-interface Counts {
-  readonly added: number;
-  readonly updated: number;
-  readonly deleted: number;
-}
-
-interface SyncSummary {
-  readonly syncId: string;
-  readonly full: boolean;
-  readonly startedAt: string;
-  readonly finishedAt: string | null;
-  readonly users: Counts;
-  readonly groups: Counts;
-  readonly error: { readonly code: string; readonly message: string } | null;
-}
-
-interface AgentStatus {
-  readonly agentId: string;
-  readonly name: string;
-  readonly version: string;
-  readonly connected: boolean;
-  readonly connectedAt: string | null;
-  readonly lastHeartbeatAt: string | null;
-  readonly directoryKind: 'ad' | 'openldap' | null;
-  readonly directoryReachable: boolean;
-  readonly rights: {
-    readonly ok: boolean;
-    readonly checks: readonly {
-      readonly check: string;
-      readonly ok: boolean;
-      readonly detail?: string;
-    }[];
-  } | null;
-  readonly lastSync: SyncSummary | null;
-}
+/** The sync run's counts (one of SyncSummary's users / groups). */
+type Counts = SyncSummary['users'];
 
 interface AgentsOverview {
-  readonly writeback: {
-    readonly ready: boolean;
-    readonly reason: string | null;
-    readonly agents: readonly AgentStatus[];
-  };
+  readonly writeback: WritebackStatus;
   readonly sync: {
     readonly state: {
       readonly deltaReady: boolean;

@@ -3,31 +3,14 @@
  * downloads of everything that matches (GET /admin/audit/export, a plain link: the session cookie
  * goes with it).
  */
+// Entra's activity names: the server's own list (a pure module without imports; esbuild bundles it).
+import { auditActivities } from '../../src/domain/model/audit-event.js';
 import { API, api } from '../shared/api.js';
-import { el, setBusy } from '../shared/dom.js';
+import { attrs, el, setBusy } from '../shared/dom.js';
+import { createPager, scroller, table, type CursorPage, type Row } from '../shared/table.js';
 import type { AdminContext } from './context.js';
-import { format } from './i18n.js';
-import { appendRows, attrs, createStatus, field, formatTime, scroller, table } from './ui.js';
-
-/** Entra's activity names (the server's list, src/domain/model/audit-event.ts). */
-export const AUDIT_ACTIVITIES = [
-  'Reset password (self-service)',
-  'Self-service password reset flow activity progress',
-  'Unlock user account (self-service)',
-  'Change password (self-service)',
-  'Blocked from self-service password reset',
-  'Security info saved for self-service password reset',
-  'User deleted security info',
-  'User reviewed security info',
-  'Self-service password reset policy changes',
-  'Reset password (by admin)',
-  'Add user',
-  'Create admin token',
-  'Sign-in activity',
-  'Directory synchronization',
-  'Register agent',
-  'Revoke agent',
-] as const;
+import { format, type Messages } from './i18n.js';
+import { createStatus, field, formatTime } from './ui.js';
 
 interface AuditEvent {
   readonly id: string;
@@ -42,17 +25,39 @@ interface AuditEvent {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-interface Page<T> {
-  readonly items: readonly T[];
-  readonly nextCursor: string | null;
-}
-
 /** "2026-11-22" from a date input → the ISO bounds of that UTC day. */
 function dayStart(value: string): string | undefined {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : undefined;
 }
 function dayEnd(value: string): string | undefined {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : undefined;
+}
+
+/** One audit event as a table row. */
+function eventRow(t: Messages, e: AuditEvent): Row {
+  const reason: (string | Node)[] = [e.resultReason ?? ''];
+  if (Object.keys(e.details).length > 0)
+    reason.push(
+      el(
+        'details',
+        {},
+        el('summary', {}, t.details),
+        el('pre', {}, JSON.stringify(e.details, null, 2)),
+      ),
+    );
+  return [
+    formatTime(e.occurredAt),
+    e.activity,
+    el(
+      'span',
+      { className: e.result === 'success' ? 'badge ok' : 'badge fail' },
+      e.result === 'success' ? t.resultSuccess : t.resultFailure,
+    ),
+    e.actorUpn ?? '—',
+    e.targetUpn ?? '—',
+    el('div', {}, ...reason),
+    el('code', {}, e.correlationId),
+  ];
 }
 
 export async function renderAudit(ctx: AdminContext, container: HTMLElement): Promise<void> {
@@ -65,7 +70,7 @@ export async function renderAudit(ctx: AdminContext, container: HTMLElement): Pr
     { id: 'audit-activity' },
     el('option', { value: '' }, t.allActivities),
   );
-  for (const name of AUDIT_ACTIVITIES) activity.append(el('option', { value: name }, name));
+  for (const name of auditActivities) activity.append(el('option', { value: name }, name));
   const activityField = field(t.activity, activity);
   const user = field(
     t.user,
@@ -109,7 +114,22 @@ export async function renderAudit(ctx: AdminContext, container: HTMLElement): Pr
   );
   const body = results.tBodies[0] ?? results.createTBody();
   const count = el('p', { className: 'help' });
-  const more = el('button', { type: 'button', className: 'secondary', hidden: true }, t.loadMore);
+  let current = new URLSearchParams();
+  const pager = createPager(
+    body,
+    t.loadMore,
+    async (cursor) => {
+      const params = new URLSearchParams(current);
+      params.set('limit', '50');
+      if (cursor !== null) params.set('cursor', cursor);
+      const page = await api<CursorPage<AuditEvent>>('GET', `/admin/audit?${params.toString()}`);
+      return { nextCursor: page.nextCursor, rows: page.items.map((e) => eventRow(t, e)) };
+    },
+    (error) => {
+      status.error(error);
+    },
+  );
+  const more = pager.more;
   container.replaceChildren(
     form,
     el('div', { className: 'downloads' }, csv, json),
@@ -153,9 +173,6 @@ export async function renderAudit(ctx: AdminContext, container: HTMLElement): Pr
     return { params, problems };
   };
 
-  let cursor: string | null = null;
-  let shown = 0;
-  let current = new URLSearchParams();
   const setDownloads = (params: URLSearchParams): void => {
     for (const [link, fmt] of [
       [csv, 'csv'],
@@ -168,46 +185,8 @@ export async function renderAudit(ctx: AdminContext, container: HTMLElement): Pr
   };
 
   const load = async (fresh: boolean): Promise<void> => {
-    const params = new URLSearchParams(current);
-    params.set('limit', '50');
-    if (!fresh && cursor !== null) params.set('cursor', cursor);
-    const page = await api<Page<AuditEvent>>('GET', `/admin/audit?${params.toString()}`);
-    if (fresh) {
-      body.replaceChildren();
-      shown = 0;
-    }
-    appendRows(
-      body,
-      page.items.map((e) => {
-        const hasDetails = Object.keys(e.details).length > 0;
-        const reason: (string | Node)[] = [e.resultReason ?? ''];
-        if (hasDetails)
-          reason.push(
-            el(
-              'details',
-              {},
-              el('summary', {}, t.details),
-              el('pre', {}, JSON.stringify(e.details, null, 2)),
-            ),
-          );
-        return [
-          formatTime(e.occurredAt),
-          e.activity,
-          el(
-            'span',
-            { className: e.result === 'success' ? 'badge ok' : 'badge fail' },
-            e.result === 'success' ? t.resultSuccess : t.resultFailure,
-          ),
-          e.actorUpn ?? '—',
-          e.targetUpn ?? '—',
-          el('div', {}, ...reason),
-          el('code', {}, e.correlationId),
-        ];
-      }),
-    );
-    shown += page.items.length;
-    cursor = page.nextCursor;
-    more.hidden = cursor === null;
+    await pager.load(fresh);
+    const shown = pager.shown();
     count.textContent = shown === 0 ? t.noEvents : format(t.eventsShown, { n: shown });
   };
 
@@ -223,7 +202,7 @@ export async function renderAudit(ctx: AdminContext, container: HTMLElement): Pr
     setBusy(form, true);
     void load(true)
       .then(() => {
-        status.info(format(t.eventsShown, { n: shown }));
+        status.info(format(t.eventsShown, { n: pager.shown() }));
       })
       .catch((error: unknown) => {
         status.error(error);
@@ -237,16 +216,6 @@ export async function renderAudit(ctx: AdminContext, container: HTMLElement): Pr
     setTimeout(() => {
       form.requestSubmit();
     }, 0);
-  });
-  more.addEventListener('click', () => {
-    more.disabled = true;
-    void load(false)
-      .catch((error: unknown) => {
-        status.error(error);
-      })
-      .finally(() => {
-        more.disabled = false;
-      });
   });
   setDownloads(current);
   await load(true);

@@ -4,7 +4,7 @@
  * the same numbers as a table in a <details> for screen readers and keyboard users.
  */
 import { el } from '../shared/dom.js';
-import { attrs, uid } from './ui.js';
+import { attrs, uid } from '../shared/dom.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 

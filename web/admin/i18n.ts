@@ -2,7 +2,10 @@
  * UI strings of the admin center: English and German. Entra's audit activity names stay in
  * English (they are identifiers admins search for). Keep them short.
  */
+import { COMMON } from '../shared/i18n.js';
+
 const en = {
+  ...COMMON.en,
   title: 'Admin center',
   brand: 'OpenSSPR admin center',
   skipToContent: 'Skip to content',
@@ -22,16 +25,13 @@ const en = {
   notFoundHeading: 'Page not found',
   notFoundText: 'There is no such section in the admin center.',
   loading: 'Loading…',
-  working: 'Working…',
   networkError: 'Could not reach the server. Try again.',
-  supportCode: 'Support code: {code}',
   yes: 'Yes',
   no: 'No',
   never: 'Never',
 
   // sign-in
   signInHeading: 'Sign in to the admin center',
-  userId: 'User ID',
   password: 'Password',
   signIn: 'Sign in',
   signingIn: 'Signing in…',
@@ -39,10 +39,6 @@ const en = {
   secondLegend: 'Choose a verification method',
   second_totp: 'A code from my authenticator app',
   second_email: 'A code sent to my email',
-  code: 'Code',
-  sendCode: 'Send code',
-  codeSent: 'We sent a code. Check your email.',
-  verify: 'Verify',
   signOut: 'Sign out',
   signedOut: 'You are signed out.',
   forbiddenHeading: 'You need an administrator role',
@@ -272,6 +268,7 @@ export type Messages = typeof en;
 export type MessageKey = keyof Messages;
 
 const de: Messages = {
+  ...COMMON.de,
   title: 'Admin-Center',
   brand: 'OpenSSPR Admin-Center',
   skipToContent: 'Zum Inhalt springen',
@@ -291,15 +288,12 @@ const de: Messages = {
   notFoundHeading: 'Seite nicht gefunden',
   notFoundText: 'Diesen Bereich gibt es im Admin-Center nicht.',
   loading: 'Wird geladen…',
-  working: 'Wird bearbeitet…',
   networkError: 'Der Server ist nicht erreichbar. Versuchen Sie es erneut.',
-  supportCode: 'Supportcode: {code}',
   yes: 'Ja',
   no: 'Nein',
   never: 'Nie',
 
   signInHeading: 'Beim Admin-Center anmelden',
-  userId: 'Benutzer-ID',
   password: 'Kennwort',
   signIn: 'Anmelden',
   signingIn: 'Anmeldung läuft…',
@@ -307,10 +301,6 @@ const de: Messages = {
   secondLegend: 'Wählen Sie eine Überprüfungsmethode',
   second_totp: 'Ein Code aus meiner Authentifizierungs-App',
   second_email: 'Ein Code per E-Mail',
-  code: 'Code',
-  sendCode: 'Code senden',
-  codeSent: 'Wir haben einen Code gesendet. Prüfen Sie Ihre E-Mails.',
-  verify: 'Überprüfen',
   signOut: 'Abmelden',
   signedOut: 'Sie sind abgemeldet.',
   forbiddenHeading: 'Sie benötigen eine Administratorrolle',
@@ -541,25 +531,10 @@ const de: Messages = {
   registrationUsersCaption: 'Registrierung pro Benutzer',
 };
 
-const dictionaries: Record<string, Messages> = { en, de };
+/** The page's strings by language (see pickLanguage in web/shared/i18n.ts). */
+export const DICTIONARIES: Readonly<Record<string, Messages>> & { readonly en: Messages } = {
+  en,
+  de,
+};
 
-/** `?lang=` first, then the browser's languages, then English. */
-export function pickLanguage(search: string, preferred: readonly string[]): string {
-  const fromQuery = new URLSearchParams(search).get('lang');
-  for (const candidate of [fromQuery ?? '', ...preferred]) {
-    const base = candidate.toLowerCase().split('-')[0] ?? '';
-    if (base in dictionaries) return base;
-  }
-  return 'en';
-}
-
-export function messagesFor(lang: string): Messages {
-  return dictionaries[lang] ?? en;
-}
-
-/** Fills `{name}` placeholders. */
-export function format(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in values ? String(values[name]) : whole,
-  );
-}
+export { format } from '../shared/i18n.js';

@@ -6,19 +6,17 @@
  */
 import { api, ApiError, setNetworkErrorMessage } from '../shared/api.js';
 import { byId, el, setBusy, translateStatic } from '../shared/dom.js';
+import { pickLanguage } from '../shared/i18n.js';
+import { createSecondStep } from '../shared/second-step.js';
 import { renderAudit } from './audit.js';
 import { createContext, type AdminContext, type SessionInfo } from './context.js';
-import { messagesFor, pickLanguage, type MessageKey } from './i18n.js';
+import { DICTIONARIES, type MessageKey } from './i18n.js';
 import { POLICY_SECTIONS, renderPolicySection, type PolicySection } from './policy.js';
 import { renderReports } from './reports.js';
 import { statusFor } from './ui.js';
 import { renderUserDetail, renderUsers, roleLabel } from './users.js';
 
-const lang = pickLanguage(
-  location.search,
-  navigator.languages.length > 0 ? navigator.languages : [navigator.language],
-);
-const t = messagesFor(lang);
+const { lang, t } = pickLanguage(DICTIONARIES);
 document.documentElement.lang = lang;
 translateStatic(t);
 setNetworkErrorMessage(t.networkError);
@@ -119,82 +117,24 @@ signInForm.addEventListener('submit', (event) => {
   })();
 });
 
-const secondForm = byId<HTMLFormElement>('second-form');
-const secondMethods = byId('second-methods');
-const sendButton = byId<HTMLButtonElement>('second-send');
-const codeInput = byId<HTMLInputElement>('second-code');
-
-function chosenSecond(): string | undefined {
-  return secondForm.querySelector<HTMLInputElement>('input[name="second-method"]:checked')?.value;
-}
+const secondStep = createSecondStep<unknown>({
+  labels: t,
+  announce: (message) => {
+    status.info(message);
+  },
+  showError: (error) => {
+    status.error(error);
+  },
+  onVerified: async () => {
+    status.info('');
+    await loadSession();
+  },
+});
 
 function enterSecondStep(state: SessionInfo): void {
-  secondMethods.replaceChildren();
-  state.secondFactorMethods.forEach((m, index) => {
-    const id = `second-method-${String(index)}`;
-    const hintId = `${id}-hint`;
-    const radio = el('input', {
-      type: 'radio',
-      name: 'second-method',
-      id,
-      value: m.method,
-      checked: index === 0,
-    });
-    radio.setAttribute('aria-describedby', hintId);
-    radio.addEventListener('change', syncSecond);
-    const key = `second_${m.method}` as MessageKey;
-    secondMethods.append(
-      el('label', { htmlFor: id }, radio, ' ', key in t ? t[key] : m.method),
-      el('span', { className: 'hint', id: hintId }, m.hint),
-    );
-  });
-  codeInput.value = '';
-  syncSecond();
+  secondStep.enter(state.secondFactorMethods);
   showView('second');
 }
-
-function syncSecond(): void {
-  sendButton.hidden = chosenSecond() !== 'email';
-}
-
-sendButton.addEventListener('click', () => {
-  setBusy(secondForm, true);
-  status.info(t.working);
-  void (async () => {
-    try {
-      await api('POST', '/auth/sign-in/challenge', { method: 'email' });
-      status.info(t.codeSent);
-    } catch (error) {
-      status.error(error);
-    } finally {
-      setBusy(secondForm, false);
-      codeInput.focus();
-    }
-  })();
-});
-
-secondForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  const method = chosenSecond();
-  const code = codeInput.value.trim();
-  if (method === undefined || code === '') {
-    codeInput.focus();
-    return;
-  }
-  setBusy(secondForm, true);
-  status.info(t.working);
-  void (async () => {
-    try {
-      await api('POST', '/auth/sign-in/verify', { method, code });
-      status.info('');
-      await loadSession();
-    } catch (error) {
-      status.error(error);
-    } finally {
-      setBusy(secondForm, false);
-    }
-  })();
-});
 
 function signOut(): void {
   void (async () => {

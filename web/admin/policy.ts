@@ -5,11 +5,11 @@
  * next to their fields, from the page's own checks and from the server's SSPR_4005 issues.
  */
 import { api, ApiError } from '../shared/api.js';
-import { el, setBusy } from '../shared/dom.js';
+import { el, setBusy, uid } from '../shared/dom.js';
 import { METHOD_NAMES, type AdminContext, type Policy } from './context.js';
 import { format, type MessageKey, type Messages } from './i18n.js';
 import { renderAgents } from './agents.js';
-import { createStatus, field, radioGroup, switchInput, uid, type Field } from './ui.js';
+import { createStatus, field, radioGroup, switchInput, type Field } from './ui.js';
 
 export type PolicySection =
   | 'properties'

@@ -9,7 +9,8 @@ import { el, setBusy } from '../shared/dom.js';
 import { barChart, lineChart } from './chart.js';
 import type { AdminContext } from './context.js';
 import { format, type MessageKey, type Messages } from './i18n.js';
-import { appendRows, createStatus, facts, field, scroller, table, yesNo } from './ui.js';
+import { createPager, facts, scroller, table } from '../shared/table.js';
+import { createStatus, field, yesNo } from './ui.js';
 
 interface RegistrationReport {
   readonly generatedAt: string;
@@ -86,70 +87,63 @@ async function renderRegistration(ctx: AdminContext, box: HTMLElement): Promise<
     [],
   );
   const body = users.tBodies[0] ?? users.createTBody();
-  const more = el('button', { type: 'button', className: 'secondary', hidden: true }, t.loadMore);
+  const pager = createPager(
+    body,
+    t.loadMore,
+    async (cursor) => {
+      const params = new URLSearchParams({ limit: '50' });
+      if (cursor !== null) params.set('cursor', cursor);
+      const report = await api<RegistrationReport>(
+        'GET',
+        `/admin/reports/registration?${params.toString()}`,
+      );
+      if (cursor === null) {
+        const s = report.summary;
+        summary.replaceChildren(
+          facts([
+            [t.totalUsers, String(s.users)],
+            [t.ssprEnabled, String(s.enabled)],
+            [t.ssprRegistered, String(s.registered)],
+            [t.ssprCapable, String(s.capable)],
+          ]),
+        );
+        chartBox.replaceChildren(
+          barChart({
+            title: t.methodMixTitle,
+            categoryHeader: t.method,
+            categories: report.methods.map((m) => methodName(t, m.method)),
+            series: [{ name: t.usersCount, values: report.methods.map((m) => m.users) }],
+            tableLabel: t.showData,
+          }),
+        );
+      }
+      return {
+        nextCursor: report.nextCursor,
+        rows: report.users.map((u) => [
+          u.displayName,
+          u.userPrincipalName,
+          yesNo(t, u.enabled),
+          yesNo(t, u.registered),
+          yesNo(t, u.capable),
+          u.methods.map((m) => methodName(t, m)).join(', ') || '—',
+        ]),
+      };
+    },
+    (error) => {
+      status.error(error);
+    },
+  );
   box.replaceChildren(
     el('h2', {}, t.registrationHeading),
     summary,
     chartBox,
     el('h3', {}, t.registrationUsersCaption),
     scroller(t.registrationUsersCaption, users),
-    more,
+    pager.more,
     status.element,
   );
-  let cursor: string | null = null;
-  const load = async (first: boolean): Promise<void> => {
-    const params = new URLSearchParams({ limit: '50' });
-    if (!first && cursor !== null) params.set('cursor', cursor);
-    const report = await api<RegistrationReport>(
-      'GET',
-      `/admin/reports/registration?${params.toString()}`,
-    );
-    if (first) {
-      const s = report.summary;
-      summary.replaceChildren(
-        facts([
-          [t.totalUsers, String(s.users)],
-          [t.ssprEnabled, String(s.enabled)],
-          [t.ssprRegistered, String(s.registered)],
-          [t.ssprCapable, String(s.capable)],
-        ]),
-      );
-      chartBox.replaceChildren(
-        barChart({
-          title: t.methodMixTitle,
-          categoryHeader: t.method,
-          categories: report.methods.map((m) => methodName(t, m.method)),
-          series: [{ name: t.usersCount, values: report.methods.map((m) => m.users) }],
-          tableLabel: t.showData,
-        }),
-      );
-    }
-    appendRows(
-      body,
-      report.users.map((u) => [
-        u.displayName,
-        u.userPrincipalName,
-        yesNo(t, u.enabled),
-        yesNo(t, u.registered),
-        yesNo(t, u.capable),
-        u.methods.map((m) => methodName(t, m)).join(', ') || '—',
-      ]),
-    );
-    cursor = report.nextCursor;
-    more.hidden = cursor === null;
-  };
-  more.addEventListener('click', () => {
-    more.disabled = true;
-    void load(false)
-      .catch((error: unknown) => {
-        status.error(error);
-      })
-      .finally(() => {
-        more.disabled = false;
-      });
-  });
   try {
-    await load(true);
+    await pager.load(true);
   } catch (error) {
     status.error(error);
   }

@@ -1,24 +1,11 @@
 /**
- * Admin-center DOM helpers on top of web/shared/dom.ts: status regions, labelled fields with their
- * validation messages, tables and dates. CSP-safe: elements and text nodes only, no innerHTML,
+ * Admin-center DOM helpers on top of web/shared/dom.ts and web/shared/table.ts: status regions,
+ * labelled fields with their validation messages, dates. CSP-safe: elements and text nodes only, no innerHTML,
  * no style attributes.
  */
 import { ApiError } from '../shared/api.js';
-import { el } from '../shared/dom.js';
+import { attrs, el, uid } from '../shared/dom.js';
 import { format, type Messages } from './i18n.js';
-
-/** Sets attributes (aria-*, data-*, role …) that have no DOM property; returns the element. */
-export function attrs<T extends Element>(element: T, values: Record<string, string>): T {
-  for (const [name, value] of Object.entries(values)) element.setAttribute(name, value);
-  return element;
-}
-
-let idCounter = 0;
-/** A page-unique element id. */
-export function uid(prefix: string): string {
-  idCounter += 1;
-  return `${prefix}-${String(idCounter)}`;
-}
 
 /** A polite live region with a message line and a support-code line (correlation id). */
 export interface Status {
@@ -181,53 +168,12 @@ export function radioGroup<V extends string>(
   };
 }
 
-/** A table with a caption, header row and body rows (cells are text or nodes). */
-export function table(
-  caption: string,
-  headers: readonly string[],
-  rows: readonly (readonly (string | Node)[])[],
-  options: { captionHidden?: boolean } = {},
-): HTMLTableElement {
-  const captionEl = el('caption', {}, caption);
-  if (options.captionHidden === true) captionEl.className = 'visually-hidden';
-  const head = el(
-    'thead',
-    {},
-    el('tr', {}, ...headers.map((h) => attrs(el('th', {}, h), { scope: 'col' }))),
-  );
-  const body = el('tbody');
-  appendRows(body, rows);
-  return el('table', { className: 'data' }, captionEl, head, body);
-}
-
-export function appendRows(
-  body: HTMLTableSectionElement,
-  rows: readonly (readonly (string | Node)[])[],
-): void {
-  for (const row of rows) body.append(el('tr', {}, ...row.map((cell) => el('td', {}, cell))));
-}
-
-/** A scroll container for wide tables (keyboard-focusable so it can be scrolled without a mouse). */
-export function scroller(label: string, content: HTMLElement): HTMLElement {
-  return attrs(el('div', { className: 'table-scroll', tabIndex: 0 }, content), {
-    role: 'region',
-    'aria-label': label,
-  });
-}
-
 /** "2026-11-22 03:14:07 UTC" (admins compare times across sites: always UTC). */
 export function formatTime(iso: string | null | undefined): string {
   if (iso === null || iso === undefined || iso === '') return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-/** A definition list from label/value pairs. */
-export function facts(pairs: readonly (readonly [string, string | Node])[]): HTMLDListElement {
-  const list = el('dl', { className: 'facts' });
-  for (const [term, value] of pairs) list.append(el('dt', {}, term), el('dd', {}, value));
-  return list;
 }
 
 /** yes / no in the page's language. */

@@ -1,9 +1,10 @@
 /** Users: search with cursor paging (GET /admin/users) and one user's details (GET /admin/users/{id}). */
 import { api } from '../shared/api.js';
 import { el, setBusy } from '../shared/dom.js';
+import { createPager, facts, scroller, table, type CursorPage } from '../shared/table.js';
 import type { AdminContext } from './context.js';
 import { format, type MessageKey, type Messages } from './i18n.js';
-import { appendRows, createStatus, facts, formatTime, scroller, table, yesNo } from './ui.js';
+import { createStatus, formatTime, yesNo } from './ui.js';
 
 interface UserView {
   readonly id: string;
@@ -42,11 +43,6 @@ interface UserDetail extends UserView {
     readonly reason: { readonly code: string; readonly reason: string } | null;
     readonly usableMethods: readonly string[];
   };
-}
-
-interface Page<T> {
-  readonly items: readonly T[];
-  readonly nextCursor: string | null;
 }
 
 /** The last search, kept while the admin opens a user and comes back. */
@@ -89,8 +85,36 @@ export async function renderUsers(ctx: AdminContext, container: HTMLElement): Pr
     [],
   );
   const body = results.tBodies[0] ?? results.createTBody();
-  const more = el('button', { type: 'button', className: 'secondary', hidden: true }, t.loadMore);
   const count = el('p', { className: 'help' });
+  const pager = createPager(
+    body,
+    t.loadMore,
+    async (cursor) => {
+      const params = new URLSearchParams({ limit: '25' });
+      if (lastSearch.length > 0) params.set('search', lastSearch);
+      if (cursor !== null) params.set('cursor', cursor);
+      const page = await api<CursorPage<UserView>>('GET', `/admin/users?${params.toString()}`);
+      return {
+        nextCursor: page.nextCursor,
+        rows: page.items.map((u) => [
+          el('a', { href: `#/users/${encodeURIComponent(u.id)}` }, u.displayName),
+          u.userPrincipalName,
+          sourceLabel(t, u.source),
+          u.accountEnabled ? t.enabled : t.disabled,
+          u.roles.map((r) => roleLabel(t, r)).join(', ') || '—',
+        ]),
+      };
+    },
+    (error) => {
+      status.error(error);
+    },
+  );
+  const more = pager.more;
+  const load = async (fresh: boolean): Promise<void> => {
+    await pager.load(fresh);
+    count.textContent =
+      pager.shown() === 0 ? t.noUsers : format(t.usersShown, { n: pager.shown() });
+  };
   container.replaceChildren(
     form,
     count,
@@ -99,56 +123,19 @@ export async function renderUsers(ctx: AdminContext, container: HTMLElement): Pr
     status.element,
   );
 
-  let cursor: string | null = null;
-  let shown = 0;
-  const load = async (reset: boolean): Promise<void> => {
-    const params = new URLSearchParams({ limit: '25' });
-    if (lastSearch.length > 0) params.set('search', lastSearch);
-    if (!reset && cursor !== null) params.set('cursor', cursor);
-    const page = await api<Page<UserView>>('GET', `/admin/users?${params.toString()}`);
-    if (reset) {
-      body.replaceChildren();
-      shown = 0;
-    }
-    appendRows(
-      body,
-      page.items.map((u) => [
-        el('a', { href: `#/users/${encodeURIComponent(u.id)}` }, u.displayName),
-        u.userPrincipalName,
-        sourceLabel(t, u.source),
-        u.accountEnabled ? t.enabled : t.disabled,
-        u.roles.map((r) => roleLabel(t, r)).join(', ') || '—',
-      ]),
-    );
-    shown += page.items.length;
-    cursor = page.nextCursor;
-    more.hidden = cursor === null;
-    count.textContent = shown === 0 ? t.noUsers : format(t.usersShown, { n: shown });
-  };
-
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     lastSearch = input.value.trim();
     setBusy(form, true);
     void load(true)
       .then(() => {
-        status.info(format(t.usersShown, { n: shown }));
+        status.info(format(t.usersShown, { n: pager.shown() }));
       })
       .catch((error: unknown) => {
         status.error(error);
       })
       .finally(() => {
         setBusy(form, false);
-      });
-  });
-  more.addEventListener('click', () => {
-    more.disabled = true;
-    void load(false)
-      .catch((error: unknown) => {
-        status.error(error);
-      })
-      .finally(() => {
-        more.disabled = false;
       });
   });
   await load(true);

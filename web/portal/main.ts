@@ -6,12 +6,13 @@
 import { solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey as webPbkdf2 } from 'altcha-lib/algorithms/web/pbkdf2';
 import { deriveKey as webSha } from 'altcha-lib/algorithms/web/sha';
-import { format, messagesFor, pickLanguage, type MessageKey } from './i18n.js';
+import { DICTIONARIES, format, type MessageKey } from './i18n.js';
 import { api, ApiError, setNetworkErrorMessage } from '../shared/api.js';
-import { applyBranding, applyHelpdeskLink, loadSettings } from '../shared/branding.js';
-import { createChecklist, type RuleDescription, type RuleResult } from '../shared/checklist.js';
+import { brandPage } from '../shared/branding.js';
+import type { RuleDescription } from '../shared/checklist.js';
 import { byId, el, setBusy, translateStatic } from '../shared/dom.js';
-import { browserLanguages } from '../shared/i18n.js';
+import { pickLanguage } from '../shared/i18n.js';
+import { createNewPasswordFields } from '../shared/new-password.js';
 import { createStatus } from '../shared/status.js';
 
 type MethodName =
@@ -36,8 +37,7 @@ interface ChallengeAnswer {
   readonly questions?: readonly { readonly questionId: string; readonly text: string }[];
 }
 
-const lang = pickLanguage(location.search, browserLanguages());
-const t = messagesFor(lang);
+const { lang, t } = pickLanguage(DICTIONARIES);
 setNetworkErrorMessage(t.networkError);
 
 // ---- status region, branding --------------------------------------------------------------------
@@ -54,16 +54,7 @@ function showError(error: unknown): void {
   startOver.hidden = false;
 }
 
-/** Organisation name, logo, accent colour and the helpdesk link (Entra's "Contact your administrator"). */
-void loadSettings().then((settings) => {
-  if (settings === undefined) return;
-  applyBranding(settings, t.title);
-  applyHelpdeskLink(
-    byId<HTMLAnchorElement>('helpdesk-link'),
-    settings.helpdeskLink,
-    format(t.helpdesk, { link: settings.helpdeskLink ?? '' }),
-  );
-});
+brandPage(t);
 
 // ---- steps --------------------------------------------------------------------------------------
 
@@ -393,65 +384,34 @@ choiceForm.addEventListener('submit', (event) => {
 // ---- step 3b: new password -----------------------------------------------------------------------
 
 const passwordForm = byId<HTMLFormElement>('password-form');
-const newPassword = byId<HTMLInputElement>('new-password');
-const confirmPassword = byId<HTMLInputElement>('confirm-password');
-const mismatch = byId('mismatch');
-const checklist = createChecklist(
-  byId('rule-list'),
+const passwords = createNewPasswordFields(
   t,
   () => (flow === undefined ? undefined : { flowId: flow.flowId }),
   () => flow?.passwordPolicy ?? [],
 );
 
 function enterPasswordStep(): void {
-  checklist.render(flow?.passwordPolicy ?? []);
+  passwords.checklist.render(flow?.passwordPolicy ?? []);
   showStep('password');
 }
 
-newPassword.addEventListener('input', () => {
-  checklist.schedule(newPassword.value);
-});
-
-function updateMismatch(): boolean {
-  const differs = confirmPassword.value.length > 0 && confirmPassword.value !== newPassword.value;
-  mismatch.hidden = !differs;
-  confirmPassword.setAttribute('aria-invalid', String(differs));
-  return differs;
-}
-confirmPassword.addEventListener('input', () => {
-  updateMismatch();
-});
-
 passwordForm.addEventListener('submit', (event) => {
   event.preventDefault();
-  if (flow === undefined) return;
-  if (newPassword.value.length === 0) {
-    newPassword.focus();
-    return;
-  }
-  if (updateMismatch() || confirmPassword.value !== newPassword.value) {
-    mismatch.hidden = false;
-    confirmPassword.focus();
-    return;
-  }
+  if (flow === undefined || !passwords.ready()) return;
   const flowId = flow.flowId;
   setBusy(passwordForm, true);
   announce(t.working);
   void (async () => {
     try {
       flow = await api<FlowView>('POST', `/sspr/flows/${encodeURIComponent(flowId)}/reset`, {
-        newPassword: newPassword.value,
+        newPassword: passwords.newPassword.value,
       });
-      newPassword.value = '';
-      confirmPassword.value = '';
+      passwords.newPassword.value = '';
+      passwords.confirmPassword.value = '';
       announce(t.doneHeading);
       showStep('done');
     } catch (error) {
-      const details =
-        error instanceof ApiError
-          ? (error.details as { rules?: RuleResult[] } | undefined)
-          : undefined;
-      if (details !== undefined && Array.isArray(details.rules)) checklist.apply(details.rules);
+      passwords.showFailure(error);
       showError(error);
     } finally {
       setBusy(passwordForm, false);

@@ -4,6 +4,8 @@
  * property through element.style.setProperty (no style attribute in the HTML, no inline style).
  */
 import { api } from './api.js';
+import { byId } from './dom.js';
+import { format } from './i18n.js';
 
 export interface PublicSettings {
   readonly organizationName: string;
@@ -103,4 +105,20 @@ export function applyHelpdeskLink(
   link.href = isEmail ? `mailto:${helpdeskLink}` : helpdeskLink;
   link.textContent = text;
   return true;
+}
+
+/**
+ * Loads the settings and brands an employee page: name, logo, accent, title, and `#helpdesk-link`
+ * (Entra's "Contact your administrator"), worded with `messages.helpdesk` ("… {link}").
+ */
+export function brandPage(messages: { readonly title: string; readonly helpdesk: string }): void {
+  void loadSettings().then((settings) => {
+    if (settings === undefined) return;
+    applyBranding(settings, messages.title);
+    applyHelpdeskLink(
+      byId<HTMLAnchorElement>('helpdesk-link'),
+      settings.helpdeskLink,
+      format(messages.helpdesk, { link: settings.helpdeskLink ?? '' }),
+    );
+  });
 }

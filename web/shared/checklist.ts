@@ -50,7 +50,8 @@ interface Item {
 
 /**
  * `context` is what the server needs to pick the effective policy: `{flowId}` in a reset flow,
- * `{userId}` on the account page; `initial()` the rules to show for an empty password.
+ * `{}` on the account page (the session cookie, sent with every same-origin request, selects the
+ * signed-in user's policy); `initial()` the rules to show for an empty password.
  */
 export function createChecklist(
   list: HTMLElement,
@@ -120,7 +121,9 @@ export function createChecklist(
     try {
       const answer = await api<CheckAnswer>('POST', '/password/check', { password, ...where });
       if (current !== sequence) return; // a newer keystroke won
-      if (items.size === 0) checklist.render(answer.policy);
+      // The server's effective policy for this user (directory rules marked as such) wins over
+      // what was shown before: a signed-in user's own policy can differ from the first guess.
+      if (answer.policy.some((rule) => !items.has(rule.id))) checklist.render(answer.policy);
       checklist.apply(answer.rules);
     } catch {
       // The live checklist is advisory; the submission itself reports the rules that failed.

@@ -1,4 +1,4 @@
-/** Small DOM helpers shared by the portal and the admin center (CSP-safe: no innerHTML, no styles). */
+/** Small DOM helpers shared by the portal, the account page and the admin center (CSP-safe: no innerHTML, no styles). */
 
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed getElementById
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -40,4 +40,17 @@ export function translateStatic(messages: Readonly<Record<string, string>>): voi
     const text = key === undefined ? undefined : messages[key];
     if (text !== undefined) node.textContent = text;
   }
+}
+
+/** Sets attributes (aria-*, data-*, role …) that have no DOM property; returns the element. */
+export function attrs<T extends Element>(element: T, values: Record<string, string>): T {
+  for (const [name, value] of Object.entries(values)) element.setAttribute(name, value);
+  return element;
+}
+
+let idCounter = 0;
+/** A page-unique element id. */
+export function uid(prefix: string): string {
+  idCounter += 1;
+  return `${prefix}-${String(idCounter)}`;
 }

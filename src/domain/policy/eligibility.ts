@@ -1,39 +1,48 @@
 import type { ErrorName } from '../errors/registry.js';
-import type { MethodName, SsprPolicy } from '../model/sspr-policy.js';
+import { methodNames, type MethodName, type SsprPolicy } from '../model/sspr-policy.js';
 import type { UserSource } from '../model/user.js';
 
-/** Methods the product can verify today; the rest are refused until their issue lands. */
-export const implementedMethods: readonly MethodName[] = [
-  'totp',
-  'email',
-  'sms',
-  'voice',
-  'officePhone',
-  'securityQuestions',
-];
+/** Methods not verifiable yet: refused until their issue lands. */
+const notImplemented: readonly MethodName[] = ['passkey', 'appNotification'];
+
+/** Methods the product can verify today, in the order of `methodNames`. */
+export const implementedMethods: readonly MethodName[] = methodNames.filter(
+  (m) => !notImplemented.includes(m),
+);
 
 /** Admins use the fixed two-gate policy: any method except security questions (Entra). */
-const adminMethods: readonly MethodName[] = [
-  'totp',
-  'email',
+const adminMethods: readonly MethodName[] = methodNames.filter(
+  (m) => m !== 'securityQuestions' && m !== 'appNotification',
+);
+
+/** Methods whose code goes to a phone: a text or call to the mobile phone, a call to the office phone. */
+export const phoneMethods = [
   'sms',
   'voice',
   'officePhone',
-  'passkey',
-];
+] as const satisfies readonly MethodName[];
+export type PhoneMethod = (typeof phoneMethods)[number];
+
+export function isPhoneMethod(method: MethodName): method is PhoneMethod {
+  return (phoneMethods as readonly MethodName[]).includes(method);
+}
 
 /**
  * Text and call to the mobile phone prove the same thing (Entra's one "Mobile phone" method): they
- * count as one method, and one of them passed uses the other up.
+ * are one factor, named `sms`. Gates, their throttles and the method count go by factor.
  */
+export function factorOf(method: MethodName): MethodName {
+  return method === 'voice' ? 'sms' : method;
+}
+
+/** Whether two methods are the same factor: one of them passed uses the other up. */
 export function sameFactor(a: MethodName, b: MethodName): boolean {
-  const factor = (m: MethodName): MethodName => (m === 'voice' ? 'sms' : m);
-  return factor(a) === factor(b);
+  return factorOf(a) === factorOf(b);
 }
 
 /** How many distinct methods these are, text and call to the mobile phone counted once. */
 export function countMethods(methods: readonly MethodName[]): number {
-  return methods.filter((m, i) => !methods.slice(0, i).some((n) => sameFactor(m, n))).length;
+  return new Set(methods.map(factorOf)).size;
 }
 
 export interface EligibilityFacts {

@@ -2,9 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, errorCode, type TestApp } from '../../../test/support/test-app.js';
 import {
   auditPage,
-  createUser,
   patchPolicy,
-  signIn,
+  signInWithRoles,
   type AuditItem,
 } from '../../../test/support/actions.js';
 import { parseCsv } from '../../../test/support/csv.js';
@@ -174,13 +173,11 @@ describe('GET /admin/audit/export', () => {
   });
 
   it('is open to every admin role (a reports reader) and closed to plain users', async () => {
-    await createUser(t, 'reader@contoso.com', { roles: ['reportsReader'] });
-    const reader = await signIn(t, 'reader@contoso.com');
+    const reader = await signInWithRoles(t, 'reader@contoso.com', ['reportsReader']);
     const res = await exportOf({ format: 'json' }, { cookie: reader });
     expect(res.statusCode).toBe(200);
     expect(res.json<AuditItem[]>().length).toBeGreaterThan(0);
-    await createUser(t, 'plain@contoso.com');
-    const plain = await signIn(t, 'plain@contoso.com');
+    const plain = await signInWithRoles(t, 'plain@contoso.com', []);
     const refused = await exportOf({ format: 'csv' }, { cookie: plain });
     expect(refused.statusCode).toBe(403);
     expect(errorCode(refused)).toBe('SSPR_2002');

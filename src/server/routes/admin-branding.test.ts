@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, errorCode, type TestApp } from '../../../test/support/test-app.js';
-import { auditOf, createUser, signIn } from '../../../test/support/actions.js';
+import { auditOf, signInWithRoles, getOk } from '../../../test/support/actions.js';
 import { PNG_1PX } from '../../../test/support/images.js';
 import { LOGO_MAX_BYTES } from '../../domain/model/branding.js';
 
@@ -49,17 +49,10 @@ const patch = (body: unknown, auth: { token?: string; cookie?: string } = {}) =>
     body,
   });
 
-const settings = async (): Promise<Settings> => {
-  const res = await t.request('GET', '/api/v1/sspr/settings');
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<Settings>();
-};
+const settings = () => getOk<Settings>(t, '/api/v1/sspr/settings');
 
-const customization = async (): Promise<Customization> => {
-  const res = await t.request('GET', '/api/v1/admin/policy', { token: t.adminToken });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ customization: Customization }>().customization;
-};
+const customization = async (): Promise<Customization> =>
+  (await getOk<{ customization: Customization }>(t, '/api/v1/admin/policy')).customization;
 
 describe('branding in the policy document', () => {
   it('defaults to null and the public settings fall back to the configured name', async () => {
@@ -274,8 +267,7 @@ describe('branding in the policy document', () => {
   });
 
   it('lets only policy writers change branding; a reports reader can read it', async () => {
-    await createUser(t, 'reader@contoso.com', { roles: ['reportsReader'] });
-    const cookie = await signIn(t, 'reader@contoso.com');
+    const cookie = await signInWithRoles(t, 'reader@contoso.com', ['reportsReader']);
     const res = await patch({ customization: { organizationName: 'Evil' } }, { cookie });
     expect(res.statusCode).toBe(403);
     expect(errorCode(res)).toBe('SSPR_2002');

@@ -475,7 +475,7 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
           security,
           summary: 'Export every matching audit event as CSV or JSON (streamed, newest first)',
           description:
-            'The same filters as GET /admin/audit. CSV: a header row, RFC 4180 quoting, `details` as JSON text, and cells a spreadsheet would run as a formula (starting with = + - @ tab or CR) prefixed with an apostrophe. JSON: one array of the objects GET /admin/audit returns in `items`. The answer is an attachment named sspr-audit-<UTC yyyymmdd-hhmmss>.csv|json; rows are read from the store page by page while the client downloads.',
+            'The same filters as GET /admin/audit. CSV: a header row, RFC 4180 quoting, `details` as JSON text, and cells a spreadsheet would run as a formula (starting with = + - @, tab, CR or NUL) prefixed with an apostrophe. JSON: one array of the objects GET /admin/audit returns in `items`. The answer is an attachment named sspr-audit-<UTC yyyymmdd-hhmmss>.csv|json; rows are read from the store page by page while the client downloads.',
           querystring: auditExportQuery,
         },
       },

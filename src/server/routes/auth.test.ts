@@ -13,6 +13,7 @@ import {
   registerTotp,
   signIn,
   signInPassword,
+  wrongCode,
   type SignInBody,
 } from '../../../test/support/actions.js';
 
@@ -241,7 +242,7 @@ describe('second step of sign-in', () => {
 
     const wrong = await t.request('POST', '/api/v1/auth/sign-in/verify', {
       cookie,
-      body: { method: 'email', code: code === '00000000' ? '11111111' : '00000000' },
+      body: { method: 'email', code: wrongCode(code) },
     });
     expect(errorCode(wrong)).toBe('SSPR_3004');
     expect(errorCode(await t.request('GET', '/api/v1/me/methods', { cookie }))).toBe('SSPR_2005');

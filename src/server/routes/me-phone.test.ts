@@ -4,14 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWebhookSmsSender } from '../../adapters/sms/webhook-sms-sender.js';
 import { createTestApp, errorCode, type TestApp } from '../../../test/support/test-app.js';
-import { auditOf, createUser, patchPolicy, signIn } from '../../../test/support/actions.js';
-
-interface MethodView {
-  id: string;
-  method: string;
-  status: string;
-  display: string;
-}
+import type { MethodView } from '../../services/method-registration.js';
+import {
+  auditOf,
+  createUser,
+  lastMessageTo,
+  patchPolicy,
+  registerPhone,
+  signIn,
+  wrongCode,
+} from '../../../test/support/actions.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -36,22 +38,11 @@ const startPhone = (body: unknown, c = cookie) =>
 const verifyPhone = (code: string, c = cookie) =>
   t.request('POST', '/api/v1/me/methods/phone/verify', { cookie: c, body: { code } });
 
-/** The newest outbox entry to a number: its channel and the 8-digit code in it. */
-function lastMessageTo(number: string): { channel: string; text: string; code: string } {
-  const entry = t.outbox.list().find((m) => m.to === number);
-  const code = /\b(\d{8})\b/.exec(entry?.text ?? '')?.[1];
-  if (entry === undefined || code === undefined) throw new Error(`nothing sent to ${number}`);
-  return { channel: entry.channel, text: entry.text, code };
-}
-
 async function activeMethods(): Promise<MethodView[]> {
   const res = await t.request('GET', '/api/v1/me/methods', { cookie });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ methods: MethodView[] }>().methods;
 }
-
-/** A code that is certainly not `code`. */
-const otherThan = (code: string) => (code === '00000000' ? '11111111' : '00000000');
 
 describe('registering a phone', () => {
   beforeEach(async () => {
@@ -65,7 +56,7 @@ describe('registering a phone', () => {
     expect(body).toMatchObject({ type: 'mobile', phoneNumber: '+48 601234567', delivery: 'sms' });
     expect(Date.parse(String(body.codeExpiresAt)) - t.clock.now().getTime()).toBe(5 * 60_000);
 
-    const sent = lastMessageTo('+48 601234567');
+    const sent = lastMessageTo(t, '+48 601234567');
     expect(sent.channel).toBe('sms');
     expect(sent.text).toContain('Contoso');
     // Nothing is registered before the code comes back.
@@ -105,7 +96,7 @@ describe('registering a phone', () => {
       phoneNumber: '+1 4255550100x123',
       delivery: 'voice',
     });
-    const call = lastMessageTo('+1 4255550100x123');
+    const call = lastMessageTo(t, '+1 4255550100x123');
     expect(call.channel).toBe('voice');
     // A call reads the digits one by one too.
     expect(call.text).toContain(call.code.split('').join(', '));
@@ -142,18 +133,18 @@ describe('registering a phone', () => {
 
   it('refuses a wrong code, counts attempts, and expires the code after 5 minutes', async () => {
     await startPhone({ type: 'mobile', phoneNumber: '+48 601234567' });
-    const { code } = lastMessageTo('+48 601234567');
-    const wrong = await verifyPhone(otherThan(code));
+    const { code } = lastMessageTo(t, '+48 601234567');
+    const wrong = await verifyPhone(wrongCode(code));
     expect(wrong.statusCode).toBe(400);
     expect(errorCode(wrong)).toBe('SSPR_3004');
     expect(await activeMethods()).toEqual([]);
     // Five attempts per code: after them even the right code is refused.
     for (let i = 0; i < 4; i++)
-      expect(errorCode(await verifyPhone(otherThan(code)))).toBe('SSPR_3004');
+      expect(errorCode(await verifyPhone(wrongCode(code)))).toBe('SSPR_3004');
     expect(errorCode(await verifyPhone(code))).toBe('SSPR_3004');
 
     await startPhone({ type: 'mobile', phoneNumber: '+48 601234567' });
-    const fresh = lastMessageTo('+48 601234567').code;
+    const fresh = lastMessageTo(t, '+48 601234567').code;
     t.clock.advance(5 * 60_000);
     expect(errorCode(await verifyPhone(fresh))).toBe('SSPR_3005');
     expect(await activeMethods()).toEqual([]);
@@ -184,12 +175,9 @@ describe('registering a phone', () => {
   });
 
   it('replaces the earlier mobile number, and keeps the office phone', async () => {
-    await startPhone({ type: 'office', phoneNumber: '+1 4255550100' });
-    await verifyPhone(lastMessageTo('+1 4255550100').code);
-    for (const number of ['+48 601234567', '+48 601234568']) {
-      await startPhone({ type: 'mobile', phoneNumber: number });
-      expect((await verifyPhone(lastMessageTo(number).code)).statusCode).toBe(200);
-    }
+    await registerPhone(t, cookie, 'office', '+1 4255550100');
+    for (const number of ['+48 601234567', '+48 601234568'])
+      await registerPhone(t, cookie, 'mobile', number);
     expect((await activeMethods()).map((m) => `${m.method} ${m.display}`).sort()).toEqual([
       'officePhone +1 4255550100',
       'sms +48 601234568',
@@ -198,10 +186,8 @@ describe('registering a phone', () => {
   });
 
   it('removes a mobile phone (text and call together) and an office phone', async () => {
-    await startPhone({ type: 'mobile', phoneNumber: '+48 601234567' });
-    await verifyPhone(lastMessageTo('+48 601234567').code);
-    await startPhone({ type: 'office', phoneNumber: '+1 4255550100' });
-    await verifyPhone(lastMessageTo('+1 4255550100').code);
+    await registerPhone(t, cookie, 'mobile', '+48 601234567');
+    await registerPhone(t, cookie, 'office', '+1 4255550100');
     const before = await activeMethods();
     const voice = before.find((m) => m.method === 'voice');
     const office = before.find((m) => m.method === 'officePhone');
@@ -223,8 +209,7 @@ describe('registering a phone', () => {
   });
 
   it("cannot remove another user's phone", async () => {
-    await startPhone({ type: 'mobile', phoneNumber: '+48 601234567' });
-    await verifyPhone(lastMessageTo('+48 601234567').code);
+    await registerPhone(t, cookie, 'mobile', '+48 601234567');
     const [sms] = await activeMethods();
     await createUser(t, 'bob@contoso.com');
     const bob = await signIn(t, 'bob@contoso.com');

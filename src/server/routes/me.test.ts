@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, errorCode, type TestApp } from '../../../test/support/test-app.js';
+import type { MethodView } from '../../services/method-registration.js';
 import {
   ANSWERS,
   PASSWORD,
@@ -11,17 +12,9 @@ import {
   registerQuestions,
   registerTotp,
   signIn,
+  wrongCode,
 } from '../../../test/support/actions.js';
 import { totpCodeAt } from '../../domain/methods/totp.js';
-
-interface MethodView {
-  id: string;
-  method: string;
-  status: string;
-  display: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 interface MethodsBody {
   methods: MethodView[];
@@ -52,7 +45,6 @@ async function methods(c = cookie): Promise<MethodsBody> {
 }
 
 /** A code that is certainly not `code`. */
-const otherThan = (code: string) => (code === '00000000' ? '11111111' : '00000000');
 
 describe('authentication', () => {
   it('answers 401 SSPR_2001 on every /me route without a session', async () => {
@@ -205,7 +197,7 @@ describe('email registration', () => {
 
     const wrong = await t.request('POST', '/api/v1/me/methods/email/verify', {
       cookie,
-      body: { code: otherThan(code) },
+      body: { code: wrongCode(code) },
     });
     expect(wrong.statusCode).toBe(400);
     expect(errorCode(wrong)).toBe('SSPR_3004');

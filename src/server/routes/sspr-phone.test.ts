@@ -1,13 +1,17 @@
 /** Reset flow gates sms, voice and officePhone: a code sent by text or call, masked hints, throttles. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, errorCode, type TestApp } from '../../../test/support/test-app.js';
+import { SsprError } from '../../domain/errors/sspr-error.js';
 import {
   auditOf,
   createUser,
+  lastMessageTo,
   patchPolicy,
+  registerPhone,
   signIn,
   signInPassword,
   startFlow,
+  wrongCode,
 } from '../../../test/support/actions.js';
 
 interface FlowBody {
@@ -38,25 +42,8 @@ async function setUp(options: Parameters<typeof createTestApp>[0] = {}): Promise
 /** A user who registered a mobile phone at /me/methods/phone (the code read from the outbox). */
 async function userWithMobile(upn = 'ann@contoso.com', extra: Record<string, unknown> = {}) {
   await createUser(t, upn, extra);
-  const cookie = await signIn(t, upn);
-  const start = await t.request('POST', '/api/v1/me/methods/phone', {
-    cookie,
-    body: { type: 'mobile', phoneNumber: MOBILE },
-  });
-  expect(start.statusCode, start.body).toBe(201);
-  const verify = await t.request('POST', '/api/v1/me/methods/phone/verify', {
-    cookie,
-    body: { code: lastCodeTo(MOBILE).code },
-  });
-  expect(verify.statusCode, verify.body).toBe(200);
+  await registerPhone(t, await signIn(t, upn), 'mobile', MOBILE);
   t.outbox.clear();
-}
-
-function lastCodeTo(number: string): { channel: string; text: string; code: string } {
-  const entry = t.outbox.list().find((m) => m.to === number);
-  const code = /\b(\d{8})\b/.exec(entry?.text ?? '')?.[1];
-  if (entry === undefined || code === undefined) throw new Error(`nothing sent to ${number}`);
-  return { channel: entry.channel, text: entry.text, code };
 }
 
 const challenge = (flowId: string, method: string) =>
@@ -84,7 +71,7 @@ describe('phone gates', () => {
     const body = sent.json<{ method: string; sent: boolean; codeExpiresAt: string }>();
     expect(body).toMatchObject({ method: 'sms', sent: true });
     expect(Date.parse(body.codeExpiresAt) - t.clock.now().getTime()).toBe(5 * 60_000);
-    const text = lastCodeTo(MOBILE);
+    const text = lastMessageTo(t, MOBILE);
     expect(text.channel).toBe('sms');
 
     const passed = await verify(flow.flowId, 'sms', text.code);
@@ -116,7 +103,7 @@ describe('phone gates', () => {
     expect(flow.gatesRequired).toBe(2);
     expect(flow.methods.map((m) => m.method)).toEqual(['sms', 'voice', 'officePhone']);
     expect((await challenge(flow.flowId, 'voice')).statusCode).toBe(200);
-    const call = lastCodeTo(MOBILE);
+    const call = lastMessageTo(t, MOBILE);
     expect(call.channel).toBe('voice');
     const first = await verify(flow.flowId, 'voice', call.code);
     expect(first.statusCode, first.body).toBe(200);
@@ -130,7 +117,7 @@ describe('phone gates', () => {
     expect(again.statusCode).toBe(409);
     expect(errorCode(again)).toBe('SSPR_3013');
     expect((await challenge(flow.flowId, 'officePhone')).statusCode).toBe(200);
-    const second = await verify(flow.flowId, 'officePhone', lastCodeTo(OFFICE).code);
+    const second = await verify(flow.flowId, 'officePhone', lastMessageTo(t, OFFICE).code);
     expect(second.statusCode, second.body).toBe(200);
     expect(second.json<FlowBody>()).toMatchObject({
       state: 'new_password',
@@ -144,7 +131,7 @@ describe('phone gates', () => {
     const flow = await flowFor('bob@contoso.com');
     expect(flow.methods).toEqual([{ method: 'officePhone', hint: '+1 •••••••• 88' }]);
     expect((await challenge(flow.flowId, 'officePhone')).statusCode).toBe(200);
-    const call = lastCodeTo(OFFICE);
+    const call = lastMessageTo(t, OFFICE);
     expect(call.channel).toBe('voice');
     const passed = await verify(flow.flowId, 'officePhone', call.code);
     expect(passed.statusCode, passed.body).toBe(200);
@@ -159,8 +146,8 @@ describe('phone gates', () => {
     expect(early.statusCode).toBe(409);
     expect(errorCode(early)).toBe('SSPR_3017');
     await challenge(flow.flowId, 'sms');
-    const { code } = lastCodeTo(MOBILE);
-    const wrong = await verify(flow.flowId, 'sms', code === '00000000' ? '11111111' : '00000000');
+    const { code } = lastMessageTo(t, MOBILE);
+    const wrong = await verify(flow.flowId, 'sms', wrongCode(code));
     expect(errorCode(wrong)).toBe('SSPR_3004');
     t.clock.advance(5 * 60_000);
     expect(errorCode(await verify(flow.flowId, 'sms', code))).toBe('SSPR_3005');
@@ -184,6 +171,65 @@ describe('phone gates', () => {
     expect(t.outbox.list()).toHaveLength(9);
     const blocks = await auditOf(t, 'Blocked from self-service password reset');
     expect(blocks[0]?.resultReason).toBe('Too many text messages or calls in 10 minutes');
+  });
+
+  it('throttles text and call to one mobile phone as one gate (5 attempts an hour)', async () => {
+    await setUp();
+    await userWithMobile('ann@contoso.com', { officePhone: OFFICE });
+    const flow = await flowFor('ann@contoso.com');
+    // Verify attempts count per gate whatever their outcome (here: no code sent yet).
+    for (let i = 0; i < 5; i++)
+      expect(errorCode(await verify(flow.flowId, 'sms', '12345678'))).toBe('SSPR_3017');
+    const sixth = await verify(flow.flowId, 'sms', '12345678');
+    expect(sixth.statusCode).toBe(429);
+    expect(errorCode(sixth)).toBe('SSPR_3007');
+    // The call to the same phone is the same gate: blocked too, nothing sent.
+    for (const res of [
+      await challenge(flow.flowId, 'voice'),
+      await verify(flow.flowId, 'voice', '12345678'),
+    ]) {
+      expect(res.statusCode).toBe(429);
+      expect(errorCode(res)).toBe('SSPR_3007');
+    }
+    expect(t.outbox.list()).toEqual([]);
+    // Another method is another gate.
+    expect((await challenge(flow.flowId, 'officePhone')).statusCode).toBe(200);
+  });
+
+  it('answers a failed delivery like a success, audits it, and logs no flow id, number or code', async () => {
+    const logged: string[] = [];
+    const record = (obj: object, msg: string) => {
+      logged.push(JSON.stringify({ ...obj, msg }));
+    };
+    const sent: string[] = [];
+    await setUp({
+      sms: {
+        send: (message) => {
+          sent.push(message.code ?? '');
+          return Promise.reject(new SsprError('SMS_DELIVERY_FAILED'));
+        },
+      },
+      log: { warn: record, info: record },
+    });
+    await createUser(t, 'ann@contoso.com', { mobilePhone: MOBILE });
+    const flow = await flowFor('ann@contoso.com');
+    const res = await challenge(flow.flowId, 'sms');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ method: 'sms', sent: true });
+    // The code that did not leave is void.
+    expect(sent).toHaveLength(1);
+    expect(errorCode(await verify(flow.flowId, 'sms', sent[0] ?? ''))).toBe('SSPR_3004');
+    const failures = await auditOf(t, 'Self-service password reset flow activity progress', {
+      result: 'failure',
+    });
+    expect(failures.map((e) => e.resultReason)).toContain(
+      'Could not deliver the text message verification code',
+    );
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('SSPR_8002');
+    // The flow id is the capability of the flow: never in a log line.
+    for (const secret of [flow.flowId, '601234567', sent[0] ?? ''])
+      expect(logged[0]).not.toContain(secret);
   });
 
   it("honours the policy's switches per method", async () => {
@@ -264,11 +310,11 @@ describe('sign-in second step by text message', () => {
       body: { method: 'sms' },
     });
     expect(sent.statusCode, sent.body).toBe(200);
-    const { code, channel } = lastCodeTo(MOBILE);
+    const { code, channel } = lastMessageTo(t, MOBILE);
     expect(channel).toBe('sms');
     const wrong = await t.request('POST', '/api/v1/auth/sign-in/verify', {
       cookie,
-      body: { method: 'sms', code: code === '00000000' ? '11111111' : '00000000' },
+      body: { method: 'sms', code: wrongCode(code) },
     });
     expect(errorCode(wrong)).toBe('SSPR_3004');
     const done = await t.request('POST', '/api/v1/auth/sign-in/verify', {

@@ -4,9 +4,8 @@
  * password, sign out). Controls are found by role and accessible name, so the tests also check
  * that each one is labelled.
  */
-import type { Locator, Page } from 'playwright-core';
-import type { ChecklistRule } from './portal-page.js';
-import { readChecklist, waitForChecklist } from './checklist.js';
+import type { Locator } from 'playwright-core';
+import { EmployeePage } from './base-page.js';
 
 /** The "Add a method" choices as the page words them (web/account/i18n.ts). */
 export type AddableMethod =
@@ -19,29 +18,24 @@ export interface ListedMethod {
   readonly display: string;
 }
 
-export class AccountPage {
-  constructor(readonly page: Page) {}
-
+export class AccountPage extends EmployeePage {
   get signInStep(): Locator {
-    return this.page.getByRole('region', { name: 'Sign in' });
+    return this.region('Sign in');
   }
   get secondStep(): Locator {
-    return this.page.getByRole('region', { name: 'Verify your identity' });
+    return this.region('Verify your identity');
   }
   get registerStep(): Locator {
-    return this.page.getByRole('region', { name: 'More information required' });
+    return this.region('More information required');
   }
   get reconfirmStep(): Locator {
-    return this.page.getByRole('region', { name: 'Is your security info still right?' });
+    return this.region('Is your security info still right?');
   }
   get infoStep(): Locator {
-    return this.page.getByRole('region', { name: 'Security info' });
+    return this.region('Security info');
   }
   get signedOutStep(): Locator {
-    return this.page.getByRole('region', { name: 'You have signed out' });
-  }
-  get status(): Locator {
-    return this.page.getByRole('status');
+    return this.region('You have signed out');
   }
   /** Where "Add a method" currently is: the interrupt or the security info page. */
   private async addArea(): Promise<Locator> {
@@ -72,7 +66,23 @@ export class AccountPage {
 
   /** Second step: asks for an emailed code (the caller reads it from the outbox). */
   async requestEmailCode(): Promise<void> {
-    await this.secondStep.getByRole('radio', { name: /email me a code/i }).check();
+    await this.requestSecondStepCode(/email me a code/i);
+  }
+
+  /** Second step: asks for a texted code (the caller reads it from the outbox). */
+  async requestTextedCode(): Promise<void> {
+    await this.requestSecondStepCode(/text a code/i);
+  }
+
+  /** The second step's choices as the page words them. */
+  async secondStepChoices(): Promise<string[]> {
+    await this.secondStep.getByRole('radio').first().waitFor({ state: 'visible' });
+    const labels = await this.secondStep.locator('label').allTextContents();
+    return labels.map((text) => text.trim());
+  }
+
+  private async requestSecondStepCode(choice: RegExp): Promise<void> {
+    await this.secondStep.getByRole('radio', { name: choice }).check();
     await this.secondStep.getByRole('button', { name: 'Send code' }).click();
     await this.secondStep.getByLabel('Code', { exact: true }).waitFor({ state: 'visible' });
   }
@@ -87,6 +97,13 @@ export class AccountPage {
     return (
       (await this.registerStep.getByText(/required methods registered/).textContent()) ?? ''
     ).trim();
+  }
+
+  /** What "Add a method" offers (the policy's allowed methods only). */
+  async addChoices(): Promise<string[]> {
+    const area = await this.addArea();
+    const options = await area.getByLabel('Method', { exact: true }).locator('option').all();
+    return Promise.all(options.map(async (o) => ((await o.textContent()) ?? '').trim()));
   }
 
   /** Picks a method in "Add a method" and presses Add. */
@@ -211,15 +228,8 @@ export class AccountPage {
     await form.getByLabel('Confirm new password', { exact: true }).fill(confirmation);
   }
 
-  async checklist(): Promise<ChecklistRule[]> {
-    return readChecklist(this.infoStep.getByRole('list', { name: 'Password requirements' }));
-  }
-
-  async waitForChecklist(
-    predicate: (rules: ChecklistRule[]) => boolean,
-    timeoutMs = 10_000,
-  ): Promise<ChecklistRule[]> {
-    return waitForChecklist(this.page, () => this.checklist(), predicate, timeoutMs);
+  protected get checklistList(): Locator {
+    return this.infoStep.getByRole('list', { name: 'Password requirements' });
   }
 
   async submitNewPassword(): Promise<void> {
@@ -234,21 +244,5 @@ export class AccountPage {
       .getByRole('button', { name: everywhere ? 'Sign out everywhere' : 'Sign out', exact: true })
       .click();
     await this.signedOutStep.waitFor({ state: 'visible' });
-  }
-
-  async statusText(): Promise<string> {
-    return ((await this.status.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-  }
-
-  /** Waits until the status line matches `pattern`. */
-  async waitForStatus(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const text = await this.statusText();
-      if (pattern.test(text)) return text;
-      if (Date.now() > deadline)
-        throw new Error(`status never matched ${String(pattern)}: ${text}`);
-      await this.page.waitForTimeout(100);
-    }
   }
 }

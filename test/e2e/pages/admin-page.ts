@@ -3,7 +3,8 @@
  * the nav with its sections, the policy forms, users, audit logs and Usage & insights. Controls
  * are found by role and accessible name, so the tests also check that each one is labelled.
  */
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
+import { BasePage } from './base-page.js';
 
 export type SectionName =
   | 'Properties'
@@ -22,17 +23,15 @@ interface RowLike {
   readonly children: ArrayLike<{ readonly textContent: string | null }>;
 }
 
-export class AdminPage {
-  constructor(readonly page: Page) {}
-
+export class AdminPage extends BasePage {
   get signInView(): Locator {
-    return this.page.getByRole('region', { name: 'Sign in to the admin center' });
+    return this.region('Sign in to the admin center');
   }
   get secondStepView(): Locator {
-    return this.page.getByRole('region', { name: "Confirm it's you" });
+    return this.region("Confirm it's you");
   }
   get forbiddenView(): Locator {
-    return this.page.getByRole('region', { name: 'You need an administrator role' });
+    return this.region('You need an administrator role');
   }
   get nav(): Locator {
     return this.page.getByRole('navigation', { name: 'Admin center' });

@@ -4,8 +4,8 @@
  * Everything is found by role and accessible name, never by CSS class, so the tests also check
  * that each control is labelled.
  */
-import type { Locator, Page } from 'playwright-core';
-import { readChecklist, waitForChecklist, type ChecklistRule } from './checklist.js';
+import type { Locator } from 'playwright-core';
+import { EmployeePage } from './base-page.js';
 
 export type { ChecklistRule, RuleState } from './checklist.js';
 
@@ -21,32 +21,26 @@ const METHOD_LABELS: Record<PortalMethod, RegExp> = {
   officePhone: /call my office/i,
 };
 
-export class PortalPage {
-  constructor(readonly page: Page) {}
-
+export class PortalPage extends EmployeePage {
   // Steps: each is a <section aria-labelledby=…>, i.e. a named region.
   get startStep(): Locator {
-    return this.page.getByRole('region', { name: "Can't access your account?" });
+    return this.region("Can't access your account?");
   }
   get methodStep(): Locator {
-    return this.page.getByRole('region', { name: 'Verify your identity' });
+    return this.region('Verify your identity');
   }
   get passwordStep(): Locator {
-    return this.page.getByRole('region', { name: 'Choose a new password' });
+    return this.region('Choose a new password');
   }
   get doneStep(): Locator {
-    return this.page.getByRole('region', { name: 'Your password has been reset' });
+    return this.region('Your password has been reset');
   }
   /** After the gates, when unlock is allowed: reset, or unlock only. */
   get choiceStep(): Locator {
-    return this.page.getByRole('region', { name: 'What would you like to do?' });
+    return this.region('What would you like to do?');
   }
   get unlockedStep(): Locator {
-    return this.page.getByRole('region', { name: 'Your account has been unlocked' });
-  }
-  /** The live status line (role=status): progress, errors and the support code. */
-  get status(): Locator {
-    return this.page.getByRole('status');
+    return this.region('Your account has been unlocked');
   }
 
   async open(baseUrl: string): Promise<void> {
@@ -155,20 +149,8 @@ export class PortalPage {
     await this.passwordStep.getByLabel('Confirm new password', { exact: true }).fill(confirmation);
   }
 
-  /** The live checklist: each rule's text and whether the portal shows it met. */
-  async checklist(): Promise<ChecklistRule[]> {
-    return readChecklist(this.passwordStep.getByRole('list'));
-  }
-
-  /**
-   * Waits until the checklist (which the portal updates as the user types, after asking the
-   * server) satisfies `predicate`, and returns it.
-   */
-  async waitForChecklist(
-    predicate: (rules: ChecklistRule[]) => boolean,
-    timeoutMs = 10_000,
-  ): Promise<ChecklistRule[]> {
-    return waitForChecklist(this.page, () => this.checklist(), predicate, timeoutMs);
+  protected get checklistList(): Locator {
+    return this.passwordStep.getByRole('list');
   }
 
   async submitNewPassword(): Promise<void> {
@@ -177,16 +159,5 @@ export class PortalPage {
 
   async waitForDone(timeoutMs = 15_000): Promise<void> {
     await this.doneStep.waitFor({ state: 'visible', timeout: timeoutMs });
-  }
-
-  /** The text of the status line (errors, progress, "Support code: …"). */
-  async statusText(): Promise<string> {
-    return ((await this.status.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-  }
-
-  /** The support code shown with an error, if any. */
-  async supportCode(): Promise<string | null> {
-    const match = /Support code:\s*(\S+)/i.exec(await this.statusText());
-    return match?.[1] ?? null;
   }
 }

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DevOutbox } from '../../../src/adapters/mail/dev-outbox.js';
+import type { DevOutbox, OutboxChannel } from '../../../src/adapters/mail/dev-outbox.js';
 import SqliteDatabase from 'better-sqlite3';
 import { loadConfig } from '../../../src/config/load.js';
 import { sqlitePath } from '../../../src/config/schema.js';
@@ -85,17 +85,50 @@ export async function startServer(): Promise<E2eServer> {
   }
 }
 
-/** The newest 8-digit code mailed to `to`, waiting up to `timeoutMs` for it. */
-export async function waitForMailedCode(
+interface CodeWait {
+  /** Only what was sent at or after this time (ms since the epoch). */
+  after?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * The newest 8-digit code sent to `to` (a mail address, or a phone number for a code the
+ * phone-method registration sent), waiting up to `timeoutMs` for it.
+ */
+export function waitForMailedCode(
   outbox: DevOutbox,
   to: string,
-  { after = 0, timeoutMs = 10_000 }: { after?: number; timeoutMs?: number } = {},
+  wait: CodeWait = {},
+): Promise<string> {
+  return waitForCode(outbox, to, undefined, wait);
+}
+
+/** The newest code texted (SMS) to the phone number `to`, e.g. '+1 4255550123'. */
+export function waitForTextedCode(
+  outbox: DevOutbox,
+  to: string,
+  wait: CodeWait = {},
+): Promise<string> {
+  return waitForCode(outbox, to, 'sms', wait);
+}
+
+async function waitForCode(
+  outbox: DevOutbox,
+  to: string,
+  channel: OutboxChannel | undefined,
+  { after = 0, timeoutMs = 10_000 }: CodeWait,
 ): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const mail = outbox
       .list()
-      .find((m) => m.to === to && Date.parse(m.sentAt) >= after && /\b\d{8}\b/.test(m.text));
+      .find(
+        (m) =>
+          m.to === to &&
+          (channel === undefined || m.channel === channel) &&
+          Date.parse(m.sentAt) >= after &&
+          /\b\d{8}\b/.test(m.text),
+      );
     const code = mail && /\b(\d{8})\b/.exec(mail.text)?.[1];
     if (code) return code;
     if (Date.now() > deadline) throw new Error(`no code was mailed to ${to}`);
