@@ -139,13 +139,52 @@ describe('admin center', () => {
         displayName: 'Rita Reader',
         password: READER_PASSWORD,
         roles: ['reportsReader'],
+        email: 'rita@example.org',
       },
     );
     expect(created.status).toBe(201);
     const { page, problems } = await newPage();
     const admin = new AdminPage(page);
     await admin.open(suite.server.url, '#/password-reset/notifications');
+    // Held to the administrator policy (ADR 0012): one method (her email) is not enough…
     await admin.signIn(READER, READER_PASSWORD);
+    await admin.forbiddenView.waitFor({ state: 'visible' });
+    expect(await admin.forbiddenView.getByRole('heading').textContent()).toContain(
+      'Register two verification methods first',
+    );
+    expect(
+      await admin.forbiddenView
+        .getByRole('link', { name: 'Go to your security info' })
+        .getAttribute('href'),
+    ).toMatch(/^\/account\?lang=en$/);
+    await expectAccessible(page);
+    await screenshot(page, 'admin-register-methods');
+    // …she adds an authenticator app (as the account page does), and must then sign in again so
+    // that the session is confirmed with the second step.
+    const secret = await page.evaluate(async () => {
+      const response = await fetch('/api/v1/me/methods/totp', { method: 'POST' });
+      return ((await response.json()) as { secret: string }).secret;
+    });
+    const registered = await page.evaluate(
+      async (code) => {
+        const response = await fetch('/api/v1/me/methods/totp/verify', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ code }),
+        });
+        return response.status;
+      },
+      totpCodeAt(secret, new Date()),
+    );
+    expect(registered).toBe(200);
+    await page.reload();
+    await admin.forbiddenView.waitFor({ state: 'visible' });
+    expect(await admin.forbiddenView.getByRole('heading').textContent()).toContain('Sign in again');
+    await admin.forbiddenView.getByRole('button', { name: 'Sign out' }).click();
+    await admin.signInView.waitFor({ state: 'visible' });
+    await admin.signIn(READER, READER_PASSWORD, () =>
+      totpCodeAt(secret, new Date(Date.now() + 30_000)),
+    );
     await admin.waitForSection('Notifications');
     expect((await admin.who.textContent()) ?? '').toContain('Reports Reader');
     expect(await admin.section.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);

@@ -45,6 +45,13 @@ const en = {
   forbiddenText:
     'You are signed in, but your account holds no administrator role. Ask a global administrator to give you one, or sign out and sign in with an administrator account.',
   forbiddenWrite: 'Your role does not allow this change.',
+  adminMethodsHeading: 'Register two verification methods first',
+  adminMethodsText:
+    'Administrators sign in to the admin center with a second step and need two verification methods (authenticator app, email or phone; not security questions). Add them in your security info, then sign in here again.',
+  adminMethodsLink: 'Go to your security info',
+  adminSignInAgainHeading: 'Sign in again',
+  adminSignInAgainText:
+    'Your methods are registered, but this session began without a second step. Sign out and sign in again to confirm it with one of your methods.',
   noRoles: 'no administrator role',
   role_globalAdministrator: 'Global Administrator',
   role_passwordAdministrator: 'Password Administrator',
@@ -85,6 +92,7 @@ const en = {
   method_officePhone: 'Office phone',
   method_securityQuestions: 'Security questions',
   method_passkey: 'Passkey',
+  notAvailableYet: 'not available yet',
   tooFewMethods: 'Select at least {n} method(s): as many as are required to reset.',
   questionsToRegister: 'Number of questions required to register',
   questionsToReset: 'Number of questions required to reset',
@@ -307,6 +315,13 @@ const de: Messages = {
   forbiddenText:
     'Sie sind angemeldet, aber Ihr Konto hat keine Administratorrolle. Bitten Sie einen globalen Administrator um eine Rolle, oder melden Sie sich mit einem Administratorkonto an.',
   forbiddenWrite: 'Ihre Rolle erlaubt diese Änderung nicht.',
+  adminMethodsHeading: 'Registrieren Sie zuerst zwei Überprüfungsmethoden',
+  adminMethodsText:
+    'Administratoren melden sich im Admin Center mit einem zweiten Schritt an und benötigen zwei Überprüfungsmethoden (Authentifizierungs-App, E-Mail oder Telefon; keine Sicherheitsfragen). Fügen Sie sie in Ihren Sicherheitsinformationen hinzu und melden Sie sich dann hier erneut an.',
+  adminMethodsLink: 'Zu Ihren Sicherheitsinformationen',
+  adminSignInAgainHeading: 'Erneut anmelden',
+  adminSignInAgainText:
+    'Ihre Methoden sind registriert, aber diese Sitzung wurde ohne zweiten Schritt begonnen. Melden Sie sich ab und erneut an, um sie mit einer Ihrer Methoden zu bestätigen.',
   noRoles: 'keine Administratorrolle',
   role_globalAdministrator: 'Globaler Administrator',
   role_passwordAdministrator: 'Kennwortadministrator',
@@ -347,6 +362,7 @@ const de: Messages = {
   method_officePhone: 'Bürotelefon',
   method_securityQuestions: 'Sicherheitsfragen',
   method_passkey: 'Passkey',
+  notAvailableYet: 'noch nicht verfügbar',
   tooFewMethods: 'Wählen Sie mindestens {n} Methode(n): so viele, wie zum Zurücksetzen nötig sind.',
   questionsToRegister: 'Anzahl der zur Registrierung erforderlichen Fragen',
   questionsToReset: 'Anzahl der zum Zurücksetzen erforderlichen Fragen',

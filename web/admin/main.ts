@@ -20,7 +20,26 @@ const { lang, t } = pickLanguage(DICTIONARIES);
 document.documentElement.lang = lang;
 translateStatic(t);
 setNetworkErrorMessage(t.networkError);
-byId('forbidden-text').textContent = t.forbiddenText;
+
+/**
+ * The "you cannot use the admin center" view: no admin role (SSPR_2002), or an admin not yet held
+ * to the administrator policy (SSPR_2009: two methods; SSPR_2010: sign in again, ADR 0012).
+ */
+function showRefusal(code: 'SSPR_2002' | 'SSPR_2009' | 'SSPR_2010'): void {
+  const texts = {
+    SSPR_2002: [t.forbiddenHeading, t.forbiddenText],
+    SSPR_2009: [t.adminMethodsHeading, t.adminMethodsText],
+    SSPR_2010: [t.adminSignInAgainHeading, t.adminSignInAgainText],
+  } as const;
+  const [heading, text] = texts[code];
+  byId('forbidden-heading').textContent = heading;
+  byId('forbidden-text').textContent = text;
+  const link = byId<HTMLAnchorElement>('forbidden-link');
+  link.hidden = code !== 'SSPR_2009';
+  link.href = `/account?lang=${lang}`;
+  link.textContent = t.adminMethodsLink;
+  showView('forbidden');
+}
 
 const status = statusFor(t, byId('status'), byId('status-message'), byId('support-code'));
 const views = ['sign-in', 'second', 'forbidden', 'app'] as const;
@@ -73,7 +92,7 @@ async function loadSession(): Promise<void> {
   who.hidden = false;
   if (session.roles.length === 0) {
     ctx = undefined;
-    showView('forbidden');
+    showRefusal('SSPR_2002');
     status.info('');
     return;
   }
@@ -230,8 +249,11 @@ async function route(initial = false): Promise<void> {
       await loadSession();
       return;
     }
-    if (error instanceof ApiError && error.code === 'SSPR_2002') {
-      showView('forbidden');
+    if (
+      error instanceof ApiError &&
+      (error.code === 'SSPR_2002' || error.code === 'SSPR_2009' || error.code === 'SSPR_2010')
+    ) {
+      showRefusal(error.code);
       return;
     }
     status.error(error);

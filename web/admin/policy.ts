@@ -195,7 +195,12 @@ const authenticationMethods: Builder = (t, policy) => {
     const box = el('input', { type: 'checkbox', checked: policy.methods[method] === true });
     box.setAttribute('aria-describedby', methodError.id);
     methodBoxes.set(method, box);
-    methodSet.append(field(methodLabel(t, method), box).wrapper);
+    // Passkeys and app notifications are part of the policy document but not built yet.
+    const label =
+      method === 'passkey' || method === 'appNotification'
+        ? `${methodLabel(t, method)} (${t.notAvailableYet})`
+        : methodLabel(t, method);
+    methodSet.append(field(label, box).wrapper);
   }
   methodSet.append(methodError);
   const firstBox = methodBoxes.get('totp') ?? el('input');

@@ -61,6 +61,10 @@ export const errorGuidance = {
     'User: wait a minute and try again, or reset your password if you have forgotten it.',
   SECOND_FACTOR_REQUIRED:
     'User: finish signing in with a code from your authenticator app or your email.',
+  ADMIN_METHODS_REQUIRED:
+    'Admin: register two methods of the administrator policy (authenticator app, email, phone; not security questions) on the account page (`/account`), then sign in again. Admin API tokens are not affected.',
+  ADMIN_SIGN_IN_AGAIN:
+    'Admin: this session was signed in before your methods were registered, without a second step; sign out and sign in again (the second step then confirms it).',
   ADMIN_TOKEN_INVALID:
     'Admin: pass a valid token (`--token` or `SSPR_ADMIN_TOKEN`); create one on the server host with `sspr admin token create`.',
   ACCOUNT_DISABLED:

@@ -105,6 +105,16 @@ export const errorRegistry = {
   ADMIN_TOKEN_INVALID: spec('SSPR_2006', 401, 'The admin token is missing, unknown or revoked.'),
   ACCOUNT_DISABLED: spec('SSPR_2007', 403, 'This account is disabled. Contact your administrator.'),
   CURRENT_PASSWORD_INCORRECT: spec('SSPR_2008', 400, 'The current password is not correct.'),
+  ADMIN_METHODS_REQUIRED: spec(
+    'SSPR_2009',
+    403,
+    'Administrators must register two verification methods (not security questions) before using the admin center.',
+  ),
+  ADMIN_SIGN_IN_AGAIN: spec(
+    'SSPR_2010',
+    403,
+    'Sign out and sign in again: the admin center needs a sign-in confirmed with one of your methods.',
+  ),
 
   // 3xxx — self-service flows
   FLOW_NOT_FOUND: spec('SSPR_3001', 404, 'This password reset session does not exist.'),

@@ -10,7 +10,7 @@ import {
   type FakeAgentLink,
 } from '../../../test/fakes/fake-agent-link.js';
 import { createSeededRandom } from '../../../test/fakes/seeded-random.js';
-import { auditOf, createUser, signIn } from '../../../test/support/actions.js';
+import { auditOf, createUser, signIn, signInWithRoles } from '../../../test/support/actions.js';
 import { createTestApp, errorCode, type TestApp } from '../../../test/support/test-app.js';
 import type { SyncSummary } from '../../domain/ports/agent-link.js';
 import type { DirectoryUser } from '../../domain/ports/directory.js';
@@ -157,8 +157,7 @@ describe('GET /api/v1/admin/agents', () => {
   it('is open to every admin role, and to no one else', async () => {
     const test = await app();
     expect((await test.request('GET', '/api/v1/admin/agents')).statusCode).toBe(401);
-    await createUser(test, 'reader@contoso.test', { roles: ['reportsReader'] });
-    const reader = await signIn(test, 'reader@contoso.test');
+    const reader = await signInWithRoles(test, 'reader@contoso.test', ['reportsReader']);
     expect((await test.request('GET', '/api/v1/admin/agents', { cookie: reader })).statusCode).toBe(
       200,
     );
@@ -283,15 +282,17 @@ describe('POST /api/v1/admin/sync', () => {
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
     }
     expect((await test.request('POST', '/api/v1/admin/sync', { body: {} })).statusCode).toBe(401);
-    await createUser(test, 'helpdesk@contoso.test', { roles: ['helpdeskAdministrator'] });
-    const helpdesk = await signIn(test, 'helpdesk@contoso.test');
+    const helpdesk = await signInWithRoles(test, 'helpdesk@contoso.test', [
+      'helpdeskAdministrator',
+    ]);
     const refused = await test.request('POST', '/api/v1/admin/sync', {
       cookie: helpdesk,
       body: {},
     });
     expect(refused.statusCode).toBe(403);
-    await createUser(test, 'hybrid@contoso.test', { roles: ['hybridIdentityAdministrator'] });
-    const hybrid = await signIn(test, 'hybrid@contoso.test');
+    const hybrid = await signInWithRoles(test, 'hybrid@contoso.test', [
+      'hybridIdentityAdministrator',
+    ]);
     const allowed = await test.request('POST', '/api/v1/admin/sync', {
       cookie: hybrid,
       body: { full: true },

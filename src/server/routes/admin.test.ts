@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, errorCode, type TestApp } from '../../../test/support/test-app.js';
 import {
   PASSWORD,
+  ANSWERS,
+  registerTotp,
   auditOf,
   auditPage,
   createUser,
@@ -121,6 +123,44 @@ describe('admin authentication', () => {
     );
   });
 
+  it('holds admin sessions to the administrator policy: two methods and a confirmed sign-in', async () => {
+    await createUser(t, 'new.admin@contoso.com', {
+      roles: ['globalAdministrator'],
+      email: 'new.admin@example.org',
+    });
+    // Password only (no methods yet): one method (the pre-populated email) is not enough.
+    const first = await signIn(t, 'new.admin@contoso.com');
+    const refused = await t.request('GET', '/api/v1/admin/policy', { cookie: first });
+    expect(refused.statusCode).toBe(403);
+    expect(errorCode(refused)).toBe('SSPR_2009');
+    expect(refused.json<ErrorBody>().error.details).toMatchObject({
+      methodsRegistered: 1,
+      methodsRequired: 2,
+      register: '/account',
+    });
+    // Security questions are never an administrator's method: not even registered.
+    await patchPolicy(t, { methods: { securityQuestions: true } });
+    const questions = await t.request('POST', '/api/v1/me/methods/securityQuestions', {
+      cookie: first,
+      body: { answers: ANSWERS },
+    });
+    expect(errorCode(questions)).toBe('SSPR_3504');
+    // Two methods now, but this session began with the password alone: sign in again.
+    const secret = await registerTotp(t, first);
+    expect(errorCode(await t.request('GET', '/api/v1/admin/policy', { cookie: first }))).toBe(
+      'SSPR_2010',
+    );
+    t.clock.advance(1_000);
+    const second = await signIn(t, 'new.admin@contoso.com', PASSWORD, secret);
+    expect((await t.request('GET', '/api/v1/admin/policy', { cookie: second })).statusCode).toBe(
+      200,
+    );
+    // Admin tokens are not sessions: not affected.
+    expect(
+      (await t.request('GET', '/api/v1/admin/policy', { token: t.adminToken })).statusCode,
+    ).toBe(200);
+  });
+
   it('lets a reports reader read but not write (SSPR_2002 with the roles needed)', async () => {
     const cookie = await signInWithRoles(t, 'reader@contoso.com', ['reportsReader']);
     expect((await t.request('GET', '/api/v1/admin/policy', { cookie })).statusCode).toBe(200);
@@ -149,8 +189,8 @@ describe('admin authentication', () => {
   });
 
   it('lets a password administrator change the policy, audited under their name', async () => {
-    const admin = await createUser(t, 'pw@contoso.com', { roles: ['passwordAdministrator'] });
-    const cookie = await signIn(t, 'pw@contoso.com');
+    const cookie = await signInWithRoles(t, 'pw@contoso.com', ['passwordAdministrator']);
+    const admin = { id: (await t.store.users.findByUpn('pw@contoso.com'))?.id };
     const res = await t.request('PATCH', '/api/v1/admin/policy', {
       cookie,
       body: { enabledFor: 'all' },

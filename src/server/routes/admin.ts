@@ -7,6 +7,7 @@ import { fail } from '../../domain/errors/sspr-error.js';
 import { adminRoles, type AdminRole } from '../../domain/model/user.js';
 import { auditActivities } from '../../domain/model/audit-event.js';
 import { authenticate } from '../../services/session-service.js';
+import { assertAdminSessionStrong } from '../../services/admin-session.js';
 import {
   addGroupMember,
   authenticateAdminToken,
@@ -60,6 +61,7 @@ function adminAuth(deps: ServerDeps) {
     const auth = await authenticate(s, session);
     const roles = await s.store.users.rolesOf(auth.user.id);
     if (roles.length === 0) fail('FORBIDDEN');
+    await assertAdminSessionStrong(s, auth);
     if (need !== undefined && !roles.some((r) => writers[need].includes(r)))
       fail('FORBIDDEN', { details: { needs: writers[need] } });
     return { actor: { id: auth.user.id, upn: auth.user.userPrincipalName }, roles };

@@ -30,8 +30,11 @@ export class AdminPage extends BasePage {
   get secondStepView(): Locator {
     return this.region("Confirm it's you");
   }
+  /** Refused: no admin role, or not yet held to the administrator policy (ADR 0012). */
   get forbiddenView(): Locator {
-    return this.region('You need an administrator role');
+    return this.page.getByRole('region', {
+      name: /^(You need an administrator role|Register two verification methods first|Sign in again)$/,
+    });
   }
   get nav(): Locator {
     return this.page.getByRole('navigation', { name: 'Admin center' });
