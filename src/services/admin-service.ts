@@ -6,6 +6,7 @@ import type { AdminToken, AuditQuery, Page } from '../domain/ports/store.js';
 import type { AuditEvent } from '../domain/model/audit-event.js';
 import { audit, type RequestContext } from './audit-log.js';
 import type { ServiceDeps } from './deps.js';
+import { effectiveRoles } from './admin-roles.js';
 import { assertPasswordAcceptable } from './password-service.js';
 import { getPolicy, type Actor } from './policy-service.js';
 import { normalizeUserId } from './subjects.js';
@@ -122,7 +123,7 @@ async function view(deps: ServiceDeps, user: User): Promise<UserView> {
     email: user.email,
     mobilePhone: user.mobilePhone,
     officePhone: user.officePhone,
-    roles: await deps.store.users.rolesOf(user.id),
+    roles: await effectiveRoles(deps.store, user.id),
     createdAt: user.createdAt,
     passwordChangedAt: user.passwordChangedAt,
     directory:

@@ -1,6 +1,7 @@
 import type { SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { ServiceDeps } from './deps.js';
+import { administratorIds } from './admin-roles.js';
 import { usableMethods } from './user-facts.js';
 
 /** The address notifications go to: the registered email, else the pre-populated one. */
@@ -43,7 +44,7 @@ export async function notifyPasswordReset(
     }
   }
   if (isAdmin && policy.notifications.notifyAdminsOnAdminReset) {
-    for (const adminId of await deps.store.users.listAdminIds()) {
+    for (const adminId of await administratorIds(deps.store)) {
       if (adminId === user.id) continue;
       const admin = await deps.store.users.findById(adminId);
       const to = admin ? await notificationAddress(deps, admin, policy) : null;

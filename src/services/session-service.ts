@@ -15,6 +15,7 @@ import { audit, type RequestContext } from './audit-log.js';
 import { claimCodeSend } from './email-throttle.js';
 import { CODE_ATTEMPTS, deliverOrVoid, issueCode, sendPhoneCode } from './one-time-codes.js';
 import type { ServiceDeps } from './deps.js';
+import { effectiveRoles } from './admin-roles.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, throttleSubject } from './subjects.js';
 import { usableMethods } from './user-facts.js';
@@ -121,7 +122,7 @@ async function stateOf(deps: ServiceDeps, user: User, session: Session): Promise
     displayName: user.displayName,
     secondFactorRequired: session.pendingSecondFactor,
     secondFactorMethods: second.map((m) => ({ method: m.method, hint: m.hint })),
-    roles: await deps.store.users.rolesOf(user.id),
+    roles: await effectiveRoles(deps.store, user.id),
   };
 }
 

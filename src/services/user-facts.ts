@@ -4,6 +4,7 @@ import type { MethodName, SsprPolicy } from '../domain/model/sspr-policy.js';
 import type { User } from '../domain/model/user.js';
 import type { Store } from '../domain/ports/store.js';
 import type { ServiceDeps } from './deps.js';
+import { effectiveRoles } from './admin-roles.js';
 import { maskEmail, maskPhone } from '../domain/methods/contact.js';
 
 /** A method the user can be verified with, and where its data comes from. */
@@ -105,7 +106,7 @@ export function usableMethods(
 }
 
 export async function isAdmin(store: Store, userId: string): Promise<boolean> {
-  return (await store.users.rolesOf(userId)).length > 0;
+  return (await effectiveRoles(store, userId)).length > 0;
 }
 
 /** The facts Entra's eligibility checks look at, read from the store. */

@@ -313,6 +313,38 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         await expectSsprError(store.groups.create({ id, displayName: 'again' }, at(4)), 'CONFLICT');
       });
 
+      it('lists groups by display name with a search, paged (names may repeat)', async () => {
+        const marker = `zq${uid('m')
+          .replace(/[^a-z0-9]/gi, '')
+          .slice(-8)}`;
+        const ids = [uid('l1'), uid('l2'), uid('l3')];
+        await store.groups.create({ id: ids[0] ?? '', displayName: `Helpdesk ${marker}` }, at(0));
+        await store.groups.create({ id: ids[1] ?? '', displayName: `Helpdesk ${marker}` }, at(0));
+        await store.groups.create({ id: ids[2] ?? '', displayName: `Admins ${marker}` }, at(0));
+        const first = await store.groups.list({ search: marker.toUpperCase(), limit: 2 });
+        expect(first.items.map((g) => g.displayName)).toEqual([
+          `Admins ${marker}`,
+          `Helpdesk ${marker}`,
+        ]);
+        expect(first.nextCursor).not.toBeNull();
+        const second = await store.groups.list({
+          search: marker,
+          limit: 2,
+          cursor: first.nextCursor ?? '',
+        });
+        expect(second.items.map((g) => g.displayName)).toEqual([`Helpdesk ${marker}`]);
+        expect(second.nextCursor).toBeNull();
+        // Both Helpdesk groups, once each, whatever their ids' order.
+        expect(new Set([first.items[1]?.id, second.items[0]?.id])).toEqual(
+          new Set([ids[0], ids[1]]),
+        );
+        expect((await store.groups.list({ search: `${marker}%`, limit: 10 })).items).toEqual([]);
+        await expectSsprError(
+          store.groups.list({ limit: 2, cursor: 'not-a-cursor' }),
+          'VALIDATION_FAILED',
+        );
+      });
+
       it('resolves direct and nested membership, survives a cycle and follows removals', async () => {
         const [a, b, c, d] = await Promise.all(
           ['a', 'b', 'c', 'd'].map((n) =>
@@ -337,6 +369,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.groups.isMemberTransitive(uid('nogroup'), user.id)).toBe(false);
         // A group id is not a user member.
         expect(await store.groups.isMemberTransitive(a.id, b.id)).toBe(false);
+        expect(await store.groups.listUserMembersTransitive(a.id)).toEqual([user.id]);
+        expect(await store.groups.listUserMembersTransitive(d.id)).toEqual([]);
 
         await store.groups.removeMember(b.id, c.id);
         expect(await store.groups.isMemberTransitive(a.id, user.id)).toBe(false);

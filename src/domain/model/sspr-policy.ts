@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accentColorPattern, checkLogoDataUrl, LOGO_MAX_DATA_URL_LENGTH } from './branding.js';
+import { adminRoles } from './user.js';
 
 /** Method names used in flows, /me/methods and the policy (contract.md). */
 export const methodNames = [
@@ -114,7 +115,21 @@ export const ssprPolicySchema = z
       .strict()
       .prefault({}),
     administrators: z
-      .object({ allowedToUseSspr: z.boolean().default(true) })
+      .object({
+        allowedToUseSspr: z.boolean().default(true),
+        /**
+         * Groups whose members (nested membership counts) hold an admin role, like Entra's
+         * role-assignable groups: directory groups synced by the agent, or cloud groups.
+         */
+        roleGroups: z
+          .array(
+            z
+              .object({ role: z.enum(adminRoles), groupId: z.string().trim().min(1).max(200) })
+              .strict(),
+          )
+          .max(50)
+          .default([]),
+      })
       .strict()
       .prefault({}),
     eligibility: z

@@ -70,10 +70,14 @@ export interface UserRepository {
 export interface GroupRepository {
   create(group: { id: string; displayName: string }, now: string): Promise<Group>;
   findById(id: string): Promise<Group | null>;
+  /** Groups whose display name or DN contains `search` (case-insensitive), by display name. */
+  list(query: { search?: string; cursor?: string; limit: number }): Promise<Page<Group>>;
   addMember(groupId: string, memberId: string, memberType: MemberType): Promise<void>;
   removeMember(groupId: string, memberId: string): Promise<void>;
   /** True when the user is a member of the group directly or through nested groups (cycles safe). */
   isMemberTransitive(groupId: string, userId: string): Promise<boolean>;
+  /** The ids of every user in the group, directly or through nested groups (cycles safe). */
+  listUserMembersTransitive(groupId: string): Promise<readonly string[]>;
 }
 
 export interface MethodRepository {

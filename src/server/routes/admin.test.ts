@@ -4,6 +4,7 @@ import {
   PASSWORD,
   ANSWERS,
   registerTotp,
+  startFlow,
   auditOf,
   auditPage,
   createUser,
@@ -159,6 +160,79 @@ describe('admin authentication', () => {
     expect(
       (await t.request('GET', '/api/v1/admin/policy', { token: t.adminToken })).statusCode,
     ).toBe(200);
+  });
+
+  it('gives the roles of groups mapped in administrators.roleGroups (nested), global admins only', async () => {
+    const post = async (url: string, body: unknown) => {
+      const res = await t.request('POST', url, { token: t.adminToken, body });
+      expect(res.statusCode, res.body).toBe(url.endsWith('/members') ? 204 : 201);
+      return res.statusCode === 201 ? res.json<{ id: string }>() : { id: '' };
+    };
+    // helpdesk-team ⊂ sspr-helpdesk; the user is in the inner group.
+    const outer = await post('/api/v1/admin/groups', { displayName: 'SSPR Helpdesk' });
+    const inner = await post('/api/v1/admin/groups', { displayName: 'Helpdesk team' });
+    await post(`/api/v1/admin/groups/${outer.id}/members`, {
+      memberId: inner.id,
+      memberType: 'group',
+    });
+    await createUser(t, 'hd@contoso.com', { email: 'hd@example.org' });
+    const cookie = await signIn(t, 'hd@contoso.com');
+    // The admin finds the group by name.
+    const found = await getOk<{ items: { id: string; displayName: string; source: string }[] }>(
+      t,
+      '/api/v1/admin/groups?search=sspr%20help',
+    );
+    expect(found.items).toEqual([
+      { id: outer.id, displayName: 'SSPR Helpdesk', source: 'cloud', directoryDn: null },
+    ]);
+    const hd = await t.store.users.findByUpn('hd@contoso.com');
+    await post(`/api/v1/admin/groups/${inner.id}/members`, { memberId: hd?.id });
+    expect(errorCode(await t.request('GET', '/api/v1/admin/users', { cookie }))).toBe('SSPR_2002');
+
+    // A password administrator may change the policy, but not grant roles through groups.
+    const pw = await signInWithRoles(t, 'pw@contoso.com', ['passwordAdministrator']);
+    const grant = {
+      administrators: { roleGroups: [{ role: 'helpdeskAdministrator', groupId: outer.id }] },
+    };
+    const refused = await t.request('PATCH', '/api/v1/admin/policy', { cookie: pw, body: grant });
+    expect(errorCode(refused)).toBe('SSPR_2002');
+    expect(refused.json<ErrorBody>().error.details).toEqual({ needs: ['globalAdministrator'] });
+    const ga = await signInWithRoles(t, 'ga@contoso.com', ['globalAdministrator']);
+    const granted = await t.request('PATCH', '/api/v1/admin/policy', { cookie: ga, body: grant });
+    expect(granted.statusCode, granted.body).toBe(200);
+    const events = await auditOf(t, 'Self-service password reset policy changes');
+    expect(JSON.stringify(events[0]?.details)).toContain('administrators.roleGroups');
+
+    // The member of the nested group now holds the role, shown in the session too.
+    const session = await t.request('GET', '/api/v1/auth/session', { cookie });
+    expect(session.json<{ roles: string[] }>().roles).toEqual(['helpdeskAdministrator']);
+    // Two methods (pre-populated email + the app) and a new sign-in with the second step.
+    const secret = await registerTotp(t, cookie);
+    t.clock.advance(1_000);
+    const hdCookie = await signIn(t, 'hd@contoso.com', PASSWORD, secret);
+    expect((await t.request('GET', '/api/v1/admin/users', { cookie: hdCookie })).statusCode).toBe(
+      200,
+    );
+    // …and is held to the administrator policy in the reset flow: never security questions.
+    await patchPolicy(t, { enabledFor: 'all', methods: { securityQuestions: true } });
+    const flow = await startFlow(t, 'hd@contoso.com');
+    const methods = flow.json<{ methods: { method: string }[] }>().methods.map((m) => m.method);
+    expect(methods).not.toContain('securityQuestions');
+
+    // Unmapped: the role is gone.
+    await t.request('PATCH', '/api/v1/admin/policy', {
+      cookie: ga,
+      body: { administrators: { roleGroups: [] } },
+    });
+    expect(errorCode(await t.request('GET', '/api/v1/admin/users', { cookie: hdCookie }))).toBe(
+      'SSPR_2002',
+    );
+    // Bad mappings are refused with the field named.
+    const bad = await t.request('PATCH', '/api/v1/admin/policy', {
+      token: t.adminToken,
+      body: { administrators: { roleGroups: [{ role: 'king', groupId: outer.id }] } },
+    });
+    expect(bad.statusCode).toBe(400);
   });
 
   it('lets a reports reader read but not write (SSPR_2002 with the roles needed)', async () => {

@@ -8,6 +8,7 @@ import { adminRoles, type AdminRole } from '../../domain/model/user.js';
 import { auditActivities } from '../../domain/model/audit-event.js';
 import { authenticate } from '../../services/session-service.js';
 import { assertAdminSessionStrong } from '../../services/admin-session.js';
+import { effectiveRoles } from '../../services/admin-roles.js';
 import {
   addGroupMember,
   authenticateAdminToken,
@@ -59,7 +60,7 @@ function adminAuth(deps: ServerDeps) {
     const session = readSessionToken(request);
     if (session === undefined) fail('ADMIN_TOKEN_INVALID');
     const auth = await authenticate(s, session);
-    const roles = await s.store.users.rolesOf(auth.user.id);
+    const roles = await effectiveRoles(s.store, auth.user.id);
     if (roles.length === 0) fail('FORBIDDEN');
     await assertAdminSessionStrong(s, auth);
     if (need !== undefined && !roles.some((r) => writers[need].includes(r)))
@@ -326,6 +327,15 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const p = await principal(request, 'policy');
+        // Roles from groups are admin grants: for full admins only (like POST /admin/users roles).
+        const administrators = request.body.administrators;
+        const grantsRoles =
+          typeof administrators === 'object' &&
+          administrators !== null &&
+          'roleGroups' in administrators;
+        if (grantsRoles && p.roles !== 'token' && !p.roles.includes('globalAdministrator')) {
+          fail('FORBIDDEN', { details: { needs: ['globalAdministrator'] } });
+        }
         return updatePolicy(s, contextOf(request), p.actor, request.body);
       },
     );
@@ -381,6 +391,44 @@ export function adminRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
       async (request) => {
         await principal(request);
         return getUserDetail(s, request.params.id);
+      },
+    );
+
+    app.get(
+      '/admin/groups',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Search groups (cloud and synced directory groups) by display name or DN',
+          description:
+            'For picking a group by id: the policy (selectedGroupId, eligibility.groupId, administrators.roleGroups) names groups by id.',
+          querystring: z
+            .object({
+              search: z.string().max(256).optional(),
+              cursor: z.string().max(600).optional(),
+              limit: z.coerce.number().int().min(1).max(200).default(50),
+            })
+            .strict(),
+        },
+      },
+      async (request) => {
+        await principal(request);
+        const { search, cursor, limit } = request.query;
+        const page = await s.store.groups.list({
+          limit,
+          ...(search === undefined ? {} : { search }),
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        return {
+          items: page.items.map((g) => ({
+            id: g.id,
+            displayName: g.displayName,
+            source: g.directoryDn === null ? 'cloud' : 'directory',
+            directoryDn: g.directoryDn,
+          })),
+          nextCursor: page.nextCursor,
+        };
       },
     );
 

@@ -354,6 +354,63 @@ describe('eligibility in Entra order', () => {
   });
 });
 
+describe('notifications when an administrator resets their own password', () => {
+  it('mails every other administrator (roles and role groups), not the admin or plain users', async () => {
+    await patchPolicy(t, {
+      notifications: { notifyAdminsOnAdminReset: true, notifyUserOnReset: false },
+    });
+    await createUser(t, 'root@contoso.com', {
+      roles: ['globalAdministrator'],
+      email: 'root@example.org',
+    });
+    await createUser(t, 'other@contoso.com', {
+      roles: ['passwordAdministrator'],
+      email: 'other@example.org',
+    });
+    await createUser(t, 'plain@contoso.com', { email: 'plain@example.org' });
+    const member = await createUser(t, 'member@contoso.com', { email: 'member@example.org' });
+    const group = await t.request('POST', '/api/v1/admin/groups', {
+      token: t.adminToken,
+      body: { displayName: 'Helpdesk' },
+    });
+    const groupId = group.json<{ id: string }>().id;
+    await t.request('POST', `/api/v1/admin/groups/${groupId}/members`, {
+      token: t.adminToken,
+      body: { memberId: member.id },
+    });
+    await patchPolicy(t, {
+      administrators: { roleGroups: [{ role: 'helpdeskAdministrator', groupId }] },
+    });
+
+    // root resets through both gates (administrator policy: authenticator app + email).
+    const secret = await registerTotp(t, await signIn(t, 'root@contoso.com'));
+    const flow = (await startFlow(t, 'root@contoso.com')).json<FlowBody>();
+    expect(flow.gatesRequired).toBe(2);
+    await t.request('POST', `/api/v1/sspr/flows/${flow.flowId}/verify`, {
+      body: { method: 'totp', code: nextTotp(t, secret) },
+    });
+    await t.request('POST', `/api/v1/sspr/flows/${flow.flowId}/challenge`, {
+      body: { method: 'email' },
+    });
+    const second = await t.request('POST', `/api/v1/sspr/flows/${flow.flowId}/verify`, {
+      body: { method: 'email', code: lastCodeTo(t, 'root@example.org') },
+    });
+    expect(second.json<FlowBody>().state).toBe('new_password');
+    const before = t.outbox.list().length;
+    const reset = await t.request('POST', `/api/v1/sspr/flows/${flow.flowId}/reset`, {
+      body: { newPassword: 'Velvet-Lamp-93!x' },
+    });
+    expect(reset.statusCode, reset.body).toBe(200);
+    const notified = t.outbox
+      .list()
+      .slice(0, t.outbox.list().length - before)
+      .filter((m) => /an administrator reset their password/.test(m.subject ?? ''))
+      .map((m) => m.to)
+      .sort();
+    expect(notified).toEqual(['member@example.org', 'other@example.org']);
+  });
+});
+
 describe('two gates with different methods', () => {
   it('needs two different methods; email code read from the outbox', async () => {
     const { secret } = await userWithTotp();
