@@ -59,7 +59,7 @@ import {
 } from '../domain/policy/password-rules.js';
 import { getPolicy } from './policy-service.js';
 import { normalizeUserId, pseudonymBits, throttleSubject } from './subjects.js';
-import { withTimingFloor } from './timing.js';
+import { settleBy, withTimingFloor } from './timing.js';
 import { dummyHash } from './dummy-hash.js';
 import { eligibilityFacts, hintFor, usableMethods, type UsableMethod } from './user-facts.js';
 
@@ -378,7 +378,7 @@ export async function challenge(
   flowId: string,
   method: MethodName,
 ): Promise<ChallengeResult> {
-  return withTimingFloor(deps, async () => {
+  return withTimingFloor(deps, async (deadline) => {
     const flow = await loadFlow(deps, flowId);
     assertMethodOffered(flow, method);
     const subject = subjectOf(deps, flow);
@@ -388,7 +388,7 @@ export async function challenge(
     const now = deps.clock.now();
     switch (method) {
       case 'email':
-        return sendGateCode(deps, ctx, flow, user, policy, method, now, {
+        return sendGateCode(deps, ctx, flow, user, policy, method, now, deadline, {
           channel: 'email',
           failureReason: 'Could not deliver the email verification code',
           send: (to, code) =>
@@ -426,7 +426,7 @@ export async function challenge(
         // Not offered without a provider; reachable only if the configuration changed mid-flow.
         if (sender === undefined) fail('METHOD_NOT_SUPPORTED', { details: { method } });
         const channel = phoneChannel(method);
-        return sendGateCode(deps, ctx, flow, user, policy, method, now, {
+        return sendGateCode(deps, ctx, flow, user, policy, method, now, deadline, {
           channel: 'phone',
           failureReason:
             channel === 'sms'
@@ -495,6 +495,46 @@ interface GateDelivery {
 }
 
 /**
+ * Sends a gate's code; never throws. A failed delivery voids the code (deliverOrVoid: no usable
+ * code behind a message that did not leave) and is logged and audited, but the answer stays the
+ * same as for a delivered one (and as for an unknown user).
+ */
+async function deliverGateCode(
+  deps: ServiceDeps,
+  ctx: RequestContext,
+  flow: Flow,
+  user: User | null,
+  method: SentCodeMethod,
+  now: Date,
+  delivery: GateDelivery,
+  sent: { readonly address: string; readonly code: string; readonly codeId: string },
+): Promise<void> {
+  try {
+    await deliverOrVoid(deps, sent.codeId, now, () => delivery.send(sent.address, sent.code));
+  } catch (error) {
+    deps.log.warn(
+      {
+        supportCode: flow.correlationId,
+        method,
+        code: isSsprError(error) ? error.code : 'unknown',
+      },
+      'reset code not delivered',
+    );
+    try {
+      await audit(deps, deps.store, ctx, {
+        activity: PROGRESS,
+        result: 'failure',
+        resultReason: delivery.failureReason,
+        details: { method },
+        ...auditBase(flow, user),
+      });
+    } catch (auditError) {
+      deps.log.warn({ supportCode: flow.correlationId, error: String(auditError) }, 'audit failed');
+    }
+  }
+}
+
+/**
  * A gate whose code the server sends (email, text, call): throttled per channel, issued, and sent
  * to the user's address. Unknown users get the same answer with nothing sent ("pretend we sent a
  * code"), and a delivery failure is logged and audited but answered like a success: an error here
@@ -508,6 +548,7 @@ async function sendGateCode(
   policy: SsprPolicy,
   method: SentCodeMethod,
   now: Date,
+  deadline: number | undefined,
   delivery: GateDelivery,
 ): Promise<ChallengeResult> {
   await claimCodeSend(deps, delivery.channel, subjectOf(deps, flow), async () => {
@@ -525,26 +566,17 @@ async function sendGateCode(
       }).find((u) => u.method === method)?.address
     : undefined;
   if (address !== undefined) {
-    try {
-      // The code left the building in no message: deliverOrVoid makes sure it can never be used.
-      await deliverOrVoid(deps, codeId, now, () => delivery.send(address, code));
-    } catch (error) {
-      deps.log.warn(
-        {
-          supportCode: flow.correlationId,
-          method,
-          code: isSsprError(error) ? error.code : 'unknown',
-        },
-        'reset code not delivered',
-      );
-      await audit(deps, deps.store, ctx, {
-        activity: PROGRESS,
-        result: 'failure',
-        resultReason: delivery.failureReason,
-        details: { method },
-        ...auditBase(flow, user),
-      });
-    }
+    // Delivery is waited for until the timing floor's deadline at most: a slow mail or SMS provider
+    // must not make a known user's answer slower than an unknown one's. It finishes afterwards.
+    await settleBy(
+      deps,
+      deliverGateCode(deps, ctx, flow, user, method, now, delivery, {
+        address,
+        code,
+        codeId,
+      }),
+      deadline,
+    );
   }
   return { method, sent: true, codeExpiresAt: expiresAt };
 }
