@@ -3,7 +3,8 @@
  * with the authenticator app, a non-admin refused, policy changes the portal then obeys,
  * customization shown on the portal, users, audit logs with filters and CSV / JSON downloads,
  * Usage & insights charts with the numbers of a reset done here, axe-core on every section, a
- * phone-sized run, and one screenshot per main section in docs/screenshots/admin-*.png.
+ * phone-sized run, administrator roles granted by a group, and one screenshot per main section in
+ * docs/screenshots/admin-*.png.
  */
 import { readFile } from 'node:fs/promises';
 import type { Cookie, Page } from 'playwright-core';
@@ -25,6 +26,9 @@ const ADELE = 'adele.vance@contoso.com';
 const NEW_PASSWORD = 'Lantern-Reef-5082!';
 const READER = 'rita.reader@contoso.com';
 const READER_PASSWORD = 'Willow-Crane-8163!';
+const HELPDESK = 'hank.helpdesk@contoso.com';
+const HELPDESK_PASSWORD = 'Harbor-Finch-4527!';
+const ROLE_GROUPS = 'Administrator roles from groups';
 const PAGER_USERS = 55;
 const POLICY_CHANGES = 'Self-service password reset policy changes';
 
@@ -75,6 +79,36 @@ const totp = (upn: string) => (): string => {
 
 async function auditRows(admin: AdminPage): Promise<string[][]> {
   return admin.rows(admin.table('Audit events, newest first'));
+}
+
+/** Registers an authenticator app for the page's signed-in user (as the account page does). */
+async function registerTotp(page: Page): Promise<string> {
+  const secret = await page.evaluate(async () => {
+    const response = await fetch('/api/v1/me/methods/totp', { method: 'POST' });
+    return ((await response.json()) as { secret: string }).secret;
+  });
+  const registered = await page.evaluate(
+    async (code) => {
+      const response = await fetch('/api/v1/me/methods/totp/verify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code }),
+      });
+      return response.status;
+    },
+    totpCodeAt(secret, new Date()),
+  );
+  expect(registered).toBe(200);
+  return secret;
+}
+
+/** The policy's `administrators.roleGroups` as the page's session reads it. */
+async function savedRoleGroups(page: Page): Promise<unknown> {
+  return page.evaluate(async () => {
+    const response = await fetch('/api/v1/admin/policy');
+    return ((await response.json()) as { administrators: { roleGroups: unknown } }).administrators
+      .roleGroups;
+  });
 }
 
 describe('admin center', () => {
@@ -161,22 +195,7 @@ describe('admin center', () => {
     await screenshot(page, 'admin-register-methods');
     // …she adds an authenticator app (as the account page does), and must then sign in again so
     // that the session is confirmed with the second step.
-    const secret = await page.evaluate(async () => {
-      const response = await fetch('/api/v1/me/methods/totp', { method: 'POST' });
-      return ((await response.json()) as { secret: string }).secret;
-    });
-    const registered = await page.evaluate(
-      async (code) => {
-        const response = await fetch('/api/v1/me/methods/totp/verify', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ code }),
-        });
-        return response.status;
-      },
-      totpCodeAt(secret, new Date()),
-    );
-    expect(registered).toBe(200);
+    const secret = await registerTotp(page);
     await page.reload();
     await admin.forbiddenView.waitFor({ state: 'visible' });
     expect(await admin.forbiddenView.getByRole('heading').textContent()).toContain('Sign in again');
@@ -621,5 +640,141 @@ describe('admin center', () => {
     await expectAccessible(page);
     await screenshot(page, 'admin-notifications-phone');
     expectClean(problems);
+  });
+  // Last: its user and group would change the counts the Users, Audit and Usage tests expect.
+  it('Administrator policy: a group mapped to a role makes its members administrators', async () => {
+    // A cloud group with a new user in it; the user has an email address and, below, an
+    // authenticator app: the two methods the administrator policy asks for (ADR 0012).
+    const token = suite.server.adminToken;
+    const user = await apiCall(
+      suite.server.url,
+      'POST',
+      '/admin/users',
+      { token },
+      {
+        userPrincipalName: HELPDESK,
+        displayName: 'Hank Helpdesk',
+        password: HELPDESK_PASSWORD,
+        email: 'hank@example.org',
+      },
+    );
+    expect(user.status).toBe(201);
+    const group = await apiCall(
+      suite.server.url,
+      'POST',
+      '/admin/groups',
+      { token },
+      { displayName: 'SSPR helpdesk' },
+    );
+    expect(group.status).toBe(201);
+    const groupId = (group.body as { id: string }).id;
+    expect(groupId).not.toBe('');
+    const member = await apiCall(
+      suite.server.url,
+      'POST',
+      `/admin/groups/${encodeURIComponent(groupId)}/members`,
+      { token },
+      { memberId: HELPDESK },
+    );
+    expect(member.status).toBe(204);
+
+    // Before the mapping Hank holds no role; he registers his authenticator app meanwhile.
+    const hank = await newPage();
+    const hankAdmin = new AdminPage(hank.page);
+    await hankAdmin.open(suite.server.url);
+    await hankAdmin.signIn(HELPDESK, HELPDESK_PASSWORD);
+    await hankAdmin.forbiddenView.waitFor({ state: 'visible' });
+    expect(await hankAdmin.forbiddenView.getByRole('heading').textContent()).toContain(
+      'You need an administrator role',
+    );
+    const secret = await registerTotp(hank.page);
+    await hankAdmin.forbiddenView.getByRole('button', { name: 'Sign out' }).click();
+    await hankAdmin.signInView.waitFor({ state: 'visible' });
+
+    // The demo admin (a Global Administrator) maps the group to Helpdesk Administrator.
+    const { page, admin, problems } = await adminPage('#/password-reset/administrator-policy');
+    await admin.waitForSection('Administrator policy');
+    const editor = admin.section.getByRole('group', { name: ROLE_GROUPS });
+    expect((await editor.textContent()) ?? '').toContain('No group grants an administrator role.');
+    expect(await editor.getByRole('table').isVisible()).toBe(false);
+    const groupField = editor.getByLabel('Group ID', { exact: true });
+    const add = editor.getByRole('button', { name: 'Add role for group' });
+    // An empty group id is refused next to the field, and nothing is added.
+    await add.click();
+    await expect
+      .poll(() => editor.getByText('Enter the id of a group (at most 200 characters).').isVisible())
+      .toBe(true);
+    expect(await groupField.getAttribute('aria-invalid')).toBe('true');
+    await editor
+      .getByLabel('Role', { exact: true })
+      .selectOption({ label: 'Helpdesk Administrator' });
+    await groupField.fill(groupId);
+    await add.click();
+    const grid = admin.table('Groups that grant an administrator role');
+    expect(await admin.rows(grid)).toEqual([['Helpdesk Administrator', groupId, 'Remove']]);
+    expect(await groupField.getAttribute('aria-invalid')).toBeNull();
+    expect(await groupField.inputValue()).toBe('');
+    // The same mapping twice is refused.
+    await groupField.fill(groupId);
+    await groupField.press('Enter');
+    await expect
+      .poll(() => editor.getByText('This group already grants this role.').isVisible())
+      .toBe(true);
+    expect((await admin.rows(grid)).length).toBe(1);
+    await groupField.fill('');
+    // Not saved yet: the server still has none.
+    expect(await savedRoleGroups(page)).toEqual([]);
+    expect(await admin.saveAndWait()).toContain('Saved');
+    expect(await savedRoleGroups(page)).toEqual([{ role: 'helpdeskAdministrator', groupId }]);
+    await expectAccessible(page);
+    await screenshot(page, 'admin-role-groups');
+
+    // Hank signs in to the admin center again: the group makes him a Helpdesk Administrator.
+    await hankAdmin.signIn(HELPDESK, HELPDESK_PASSWORD, () =>
+      totpCodeAt(secret, new Date(Date.now() + 30_000)),
+    );
+    await hankAdmin.waitForSection('Password reset: Properties');
+    expect((await hankAdmin.who.textContent()) ?? '').toContain('Helpdesk Administrator');
+    // Only a Global Administrator may change the mappings: the editor is disabled for him, with
+    // a note, and the API refuses him too.
+    await hankAdmin.goTo('Administrator policy');
+    const hankEditor = hankAdmin.section.getByRole('group', { name: ROLE_GROUPS });
+    expect((await hankEditor.textContent()) ?? '').toContain(
+      'Only a Global Administrator can change which groups grant roles.',
+    );
+    expect(await hankEditor.getByLabel('Group ID', { exact: true }).isDisabled()).toBe(true);
+    expect(
+      await hankEditor
+        .getByRole('button', { name: `Remove Helpdesk Administrator for group ${groupId}` })
+        .isDisabled(),
+    ).toBe(true);
+    const refused = await hank.page.evaluate(async () => {
+      const response = await fetch('/api/v1/admin/policy', {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ administrators: { roleGroups: [] } }),
+      });
+      return { status: response.status, body: await response.json() };
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: { code: 'SSPR_2002' } });
+    await expectAccessible(hank.page);
+
+    // The admin removes the mapping again (later runs and tests start without it)…
+    await editor
+      .getByRole('button', { name: `Remove Helpdesk Administrator for group ${groupId}` })
+      .click();
+    expect(await grid.isVisible()).toBe(false);
+    expect((await editor.textContent()) ?? '').toContain('No group grants an administrator role.');
+    expect(await admin.saveAndWait()).toContain('Saved');
+    expect(await savedRoleGroups(page)).toEqual([]);
+    // …and Hank holds no role any more.
+    await hank.page.reload();
+    await hankAdmin.forbiddenView.waitFor({ state: 'visible' });
+    expect(await hankAdmin.forbiddenView.getByRole('heading').textContent()).toContain(
+      'You need an administrator role',
+    );
+    expectClean(problems);
+    expectClean(hank.problems, [401, 403]);
   });
 });

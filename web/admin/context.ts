@@ -9,6 +9,16 @@ export type AdminRole =
   | 'userAdministrator'
   | 'reportsReader';
 
+/** Every admin role, in the order the admin center lists them. */
+export const ADMIN_ROLES: readonly AdminRole[] = [
+  'globalAdministrator',
+  'passwordAdministrator',
+  'helpdeskAdministrator',
+  'hybridIdentityAdministrator',
+  'userAdministrator',
+  'reportsReader',
+];
+
 /** GET /auth/session (the parts the admin center uses). */
 export interface SessionInfo {
   readonly userId: string;
@@ -42,6 +52,12 @@ export function createContext(t: Messages, lang: string, session: SessionInfo): 
   };
 }
 
+/** A group whose members hold an admin role (policy `administrators.roleGroups`). */
+export interface RoleGroup {
+  readonly role: AdminRole;
+  readonly groupId: string;
+}
+
 /** The SSPR policy document (contract.md § Data shapes; customization per the branding spec). */
 export interface Policy {
   readonly enabledFor: 'none' | 'selected' | 'all';
@@ -65,7 +81,11 @@ export interface Policy {
     readonly logo?: string | null;
   };
   readonly onPremises: { readonly writeback: boolean; readonly allowUnlockWithoutReset: boolean };
-  readonly administrators: { readonly allowedToUseSspr: boolean };
+  readonly administrators: {
+    readonly allowedToUseSspr: boolean;
+    /** Groups whose members (nested too) hold a role; PATCH replaces the whole array. */
+    readonly roleGroups: readonly RoleGroup[];
+  };
 }
 
 /** Method names in the policy, in the order the admin center lists them. */

@@ -180,6 +180,22 @@ const en = {
   allowedToUseSspr: 'Administrators may use self-service password reset',
   allowedToUseSsprHelp:
     'Off: administrators are refused (SSPR_009) and reset through the helpdesk.',
+  roleGroupsLegend: 'Administrator roles from groups',
+  roleGroupsHelp:
+    "Members of a group (nested members too) hold its role, like Entra's role-assignable groups: a directory group synced by the agent, or a cloud group.",
+  roleGroupsCaption: 'Groups that grant an administrator role',
+  roleGroupsNone: 'No group grants an administrator role.',
+  roleGroupsGlobalOnly: 'Only a Global Administrator can change which groups grant roles.',
+  roleGroupRole: 'Role',
+  roleGroupId: 'Group ID',
+  roleGroupActions: 'Actions',
+  addRoleGroup: 'Add role for group',
+  removeRoleGroup: 'Remove {role} for group {group}',
+  roleGroupIdRequired: 'Enter the id of a group (at most 200 characters).',
+  roleGroupDuplicate: 'This group already grants this role.',
+  roleGroupsMax: 'At most 50 groups can grant roles.',
+  roleGroupAdded: 'Added {role} for group {group}. Save to apply it.',
+  roleGroupRemoved: 'Removed {role} for group {group}. Save to apply it.',
 
   // users
   searchUsers: 'Search users by name or user principal name',
@@ -458,6 +474,23 @@ const de: Messages = {
   allowedToUseSspr: 'Administratoren dürfen die Self-Service-Kennwortzurücksetzung nutzen',
   allowedToUseSsprHelp:
     'Aus: Administratoren werden abgewiesen (SSPR_009) und setzen über den Helpdesk zurück.',
+  roleGroupsLegend: 'Administratorrollen aus Gruppen',
+  roleGroupsHelp:
+    'Mitglieder einer Gruppe (auch verschachtelte) haben ihre Rolle, wie bei den rollenzuweisbaren Gruppen in Entra: eine vom Agenten synchronisierte Verzeichnisgruppe oder eine Cloudgruppe.',
+  roleGroupsCaption: 'Gruppen, die eine Administratorrolle vergeben',
+  roleGroupsNone: 'Keine Gruppe vergibt eine Administratorrolle.',
+  roleGroupsGlobalOnly:
+    'Nur ein globaler Administrator kann ändern, welche Gruppen Rollen vergeben.',
+  roleGroupRole: 'Rolle',
+  roleGroupId: 'Gruppen-ID',
+  roleGroupActions: 'Aktionen',
+  addRoleGroup: 'Rolle für Gruppe hinzufügen',
+  removeRoleGroup: '{role} für Gruppe {group} entfernen',
+  roleGroupIdRequired: 'Geben Sie die ID einer Gruppe ein (höchstens 200 Zeichen).',
+  roleGroupDuplicate: 'Diese Gruppe vergibt diese Rolle bereits.',
+  roleGroupsMax: 'Höchstens 50 Gruppen können Rollen vergeben.',
+  roleGroupAdded: '{role} für Gruppe {group} hinzugefügt. Speichern Sie, um es anzuwenden.',
+  roleGroupRemoved: '{role} für Gruppe {group} entfernt. Speichern Sie, um es anzuwenden.',
 
   searchUsers: 'Benutzer nach Name oder Benutzerprinzipalname suchen',
   search: 'Suchen',

@@ -5,10 +5,19 @@
  * next to their fields, from the page's own checks and from the server's SSPR_4005 issues.
  */
 import { api, ApiError } from '../shared/api.js';
-import { el, setBusy, uid } from '../shared/dom.js';
-import { METHOD_NAMES, type AdminContext, type Policy } from './context.js';
+import { attrs, el, setBusy, uid } from '../shared/dom.js';
+import { appendRows, scroller, table } from '../shared/table.js';
+import {
+  ADMIN_ROLES,
+  METHOD_NAMES,
+  type AdminContext,
+  type AdminRole,
+  type Policy,
+  type RoleGroup,
+} from './context.js';
 import { format, type MessageKey, type Messages } from './i18n.js';
 import { renderAgents } from './agents.js';
+import { roleLabel } from './users.js';
 import { createStatus, field, radioGroup, switchInput, type Field } from './ui.js';
 
 export type PolicySection =
@@ -41,7 +50,7 @@ interface SectionForm {
   fieldFor(path: string): Field | undefined;
 }
 
-type Builder = (t: Messages, policy: Policy) => SectionForm;
+type Builder = (t: Messages, policy: Policy, ctx: AdminContext) => SectionForm;
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -557,7 +566,123 @@ const onPremises: Builder = (t, policy) => {
   };
 };
 
-const administrators: Builder = (t, policy) => {
+const ROLE_GROUPS_MAX = 50;
+const GROUP_ID_MAX = 200;
+
+/**
+ * "Administrator roles from groups" (policy `administrators.roleGroups`): the mappings as a table
+ * with a Remove button per row, and a role + group id to add one. Changes stay in the page until
+ * the section is saved; PATCH replaces the whole array, and changedPatch sends it only when it
+ * changed. Only a Global Administrator may change it (the API answers SSPR_2002 to others), so
+ * for other roles the fieldset is disabled (which survives setBusy) and a note says why.
+ */
+function roleGroupsEditor(
+  t: Messages,
+  initial: readonly RoleGroup[],
+  editable: boolean,
+): { node: HTMLElement; field: Field; value: () => RoleGroup[] } {
+  const rows: RoleGroup[] = initial.map((r) => ({ role: r.role, groupId: r.groupId }));
+  const grid = table(t.roleGroupsCaption, [t.roleGroupRole, t.roleGroupId, t.roleGroupActions], []);
+  const body = grid.tBodies[0] ?? grid.createTBody();
+  const gridBox = scroller(t.roleGroupsCaption, grid);
+  const none = el('p', { className: 'help' }, t.roleGroupsNone);
+  // Announces adds and removals (aria-live without role=status: the form's status stays the first).
+  const announce = attrs(el('p', { className: 'visually-hidden' }), { 'aria-live': 'polite' });
+  const listError = el('p', { className: 'field-error', id: uid('err'), hidden: true });
+
+  const select = el('select');
+  for (const role of ADMIN_ROLES) select.append(el('option', { value: role }, roleLabel(t, role)));
+  const roleField = field(t.roleGroupRole, select);
+  const groupField = field(
+    t.roleGroupId,
+    el('input', { type: 'text', maxLength: GROUP_ID_MAX, autocomplete: 'off' }),
+  );
+  const addButton = el('button', { type: 'button', className: 'secondary' }, t.addRoleGroup);
+
+  const describe = (r: RoleGroup): Record<string, string> => ({
+    role: roleLabel(t, r.role),
+    group: r.groupId,
+  });
+  const render = (): void => {
+    body.replaceChildren();
+    appendRows(
+      body,
+      rows.map((r) => {
+        const remove = el('button', { type: 'button', className: 'secondary small' }, t.remove);
+        remove.setAttribute('aria-label', format(t.removeRoleGroup, describe(r)));
+        remove.addEventListener('click', () => {
+          const index = rows.indexOf(r);
+          rows.splice(index, 1);
+          render();
+          announce.textContent = format(t.roleGroupRemoved, describe(r));
+          const next = body.querySelectorAll('button')[Math.min(index, rows.length - 1)];
+          (next ?? select).focus();
+        });
+        return [roleLabel(t, r.role), r.groupId, remove];
+      }),
+    );
+    gridBox.hidden = rows.length === 0;
+    none.hidden = rows.length > 0;
+  };
+
+  const add = (): void => {
+    groupField.setError(null);
+    const groupId = groupField.control.value.trim();
+    const role = select.value as AdminRole;
+    let problem: string | null = null;
+    if (groupId.length === 0 || groupId.length > GROUP_ID_MAX) problem = t.roleGroupIdRequired;
+    else if (rows.some((r) => r.role === role && r.groupId === groupId))
+      problem = t.roleGroupDuplicate;
+    else if (rows.length >= ROLE_GROUPS_MAX) problem = t.roleGroupsMax;
+    if (problem !== null) {
+      groupField.setError(problem);
+      groupField.control.focus();
+      return;
+    }
+    const added = { role, groupId };
+    rows.push(added);
+    render();
+    groupField.control.value = '';
+    announce.textContent = format(t.roleGroupAdded, describe(added));
+    groupField.control.focus();
+  };
+  addButton.addEventListener('click', add);
+  // Enter in the group id adds the mapping (instead of saving the whole section).
+  groupField.control.addEventListener('keydown', (event) => {
+    if (!(event instanceof KeyboardEvent) || event.key !== 'Enter') return;
+    event.preventDefault();
+    add();
+  });
+  render();
+
+  const fieldset = el(
+    'fieldset',
+    { disabled: !editable, className: 'role-groups' },
+    el('legend', {}, t.roleGroupsLegend),
+    el('p', { className: 'help' }, t.roleGroupsHelp),
+    ...(editable ? [] : [el('p', { className: 'notice' }, t.roleGroupsGlobalOnly)]),
+    gridBox,
+    none,
+    listError,
+    el('div', { className: 'role-group-add' }, roleField.wrapper, groupField.wrapper, addButton),
+    announce,
+  );
+  return {
+    node: fieldset,
+    // Server issues about the array (or one of its items) are shown under the table.
+    field: {
+      wrapper: fieldset,
+      control: groupField.control,
+      setError: (message) => {
+        listError.hidden = message === null;
+        listError.textContent = message ?? '';
+      },
+    },
+    value: () => rows.map((r) => ({ role: r.role, groupId: r.groupId })),
+  };
+}
+
+const administrators: Builder = (t, policy, ctx) => {
   const fields = new Map<string, Field>();
   const allowed = switchField(
     fields,
@@ -566,11 +691,20 @@ const administrators: Builder = (t, policy) => {
     policy.administrators.allowedToUseSspr,
     t.allowedToUseSsprHelp,
   );
+  const mayGrant = ctx.session.roles.includes('globalAdministrator');
+  const roleGroups = roleGroupsEditor(t, policy.administrators.roleGroups, mayGrant);
+  fields.set('administrators.roleGroups', roleGroups.field);
   return {
-    nodes: [el('p', {}, t.adminPolicyText), allowed.wrapper],
+    nodes: [el('p', {}, t.adminPolicyText), allowed.wrapper, roleGroups.node],
     fieldFor: fieldLookup(fields),
     collect: () => ({
-      values: { administrators: { allowedToUseSspr: checked(allowed) } },
+      values: {
+        administrators: {
+          allowedToUseSspr: checked(allowed),
+          // Only sent when it changed (changedPatch); never by roles that may not change it.
+          ...(mayGrant ? { roleGroups: roleGroups.value() } : {}),
+        },
+      },
       problems: [],
     }),
   };
@@ -612,10 +746,10 @@ export async function renderPolicySection(
   const fieldsBox = el('div');
   const save = el('button', { type: 'submit' }, t.save);
   const discard = el('button', { type: 'button', className: 'secondary' }, t.discard);
-  let built: SectionForm = builders[section](t, policy);
+  let built: SectionForm = builders[section](t, policy, ctx);
 
   const build = (): void => {
-    built = builders[section](t, policy);
+    built = builders[section](t, policy, ctx);
     fieldsBox.replaceChildren(...built.nodes);
   };
   build();
