@@ -4,7 +4,8 @@
  * passwords passes the gate, chooses "I know my password but can't sign in", and can bind again
  * with the same password (proved with OpenLDAP's own `ldapwhoami`); another one chooses the reset.
  * On the same directory, the account page's change-password checklist shows the signed-in directory
- * user's own policy, the ppolicy history rule marked "checked by your directory".
+ * user's own policy, the ppolicy history rule marked "checked by your directory"; and the admin
+ * center's On-premises integration shows the real agent connected with writeback ready.
  */
 import { execFile } from 'node:child_process';
 import type { Page } from 'playwright-core';
@@ -13,10 +14,11 @@ import { totpCodeAt } from '../../src/domain/methods/totp.js';
 import { useOpenLdap, type OpenLdapFacts } from '../support/directories.js';
 import { enableAllAndSync, openLdapConnection, registerTotp } from '../support/hybrid.js';
 import { AccountPage } from './pages/account-page.js';
+import { AdminPage } from './pages/admin-page.js';
 import { PortalPage } from './pages/portal-page.js';
 import { expectCleanPage } from './support/browser.js';
 import { expectAccessible, screenshot } from './support/page-checks.js';
-import { startHybridServer } from './support/server.js';
+import { apiCall, apiSignIn, startHybridServer } from './support/server.js';
 import { useBrowserSuite } from './support/suite.js';
 
 // A private slapd: this file locks a user out, which must not race the int tests' shared one.
@@ -136,5 +138,53 @@ describe('account page: a directory user changes the password', () => {
     expect(judged.filter((rule) => rule.state === 'directory').length).toBeGreaterThan(0);
     await expectAccessible(page);
     expectCleanPage(page);
+  });
+});
+
+describe('admin center: on-premises integration with a real agent', () => {
+  it('shows the connected agent, its directory and the last sync, writeback ready', async () => {
+    const upn = 'it.admin@contoso.com';
+    const password = 'Granite-Owl-6142!';
+    const created = await apiCall(
+      suite.server.url,
+      'POST',
+      '/admin/users',
+      { token: suite.server.adminToken },
+      {
+        userPrincipalName: upn,
+        displayName: 'IT Admin',
+        password,
+        email: 'it.admin@example.org',
+        roles: ['globalAdministrator'],
+      },
+    );
+    expect(created.status).toBe(201);
+    // Two methods (the email above and an authenticator app), as the administrator policy wants.
+    const { cookie } = await apiSignIn(suite.server.url, upn, password);
+    const start = await apiCall(suite.server.url, 'POST', '/me/methods/totp', { cookie });
+    const { secret } = start.body as { secret: string };
+    const verified = await apiCall(
+      suite.server.url,
+      'POST',
+      '/me/methods/totp/verify',
+      { cookie },
+      { code: totpCodeAt(secret, new Date()) },
+    );
+    expect(verified.status).toBe(200);
+
+    const { page } = await suite.open();
+    const admin = new AdminPage(page);
+    await admin.open(suite.server.url, '#/password-reset/on-premises');
+    await admin.signIn(upn, password, () => totpCodeAt(secret, new Date(Date.now() + 30_000)));
+    await admin.waitForSection('On-premises integration');
+    await expect
+      .poll(() => admin.section.textContent(), { timeout: 15_000 })
+      .toContain('Your on-premises writeback client is up and running.');
+    const text = (await admin.section.textContent()) ?? '';
+    expect(text).toContain('Connected');
+    expect(text).toMatch(/openldap/i);
+    await expectAccessible(page);
+    await screenshot(page, 'admin-on-premises-agent');
+    expectCleanPage(page, [401]); // the session check before signing in
   });
 });

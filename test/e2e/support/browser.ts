@@ -83,12 +83,20 @@ export async function openPage(
   return { context, page, problems };
 }
 
-/** Throws when the page logged a console error, threw, or violated its CSP. */
-export function expectCleanPage(page: Page): void {
+/**
+ * Throws when the page logged a console error, threw, or violated its CSP. `allowStatuses`: API
+ * answers the test provoked on purpose (Chromium logs every 4xx fetch as "Failed to load
+ * resource … status of N"), e.g. the 401 of the session check before signing in.
+ */
+export function expectCleanPage(page: Page, allowStatuses: readonly number[] = []): void {
   const problems = problemsOf.get(page);
   if (problems === undefined) throw new Error('page was not opened with openPage()');
+  const consoleErrors = problems.consoleErrors.filter((line) => {
+    const status = /status of (\d{3})/.exec(line)?.[1];
+    return status === undefined || !allowStatuses.includes(Number(status));
+  });
   const all = [
-    ...problems.consoleErrors.map((p) => `console error: ${p}`),
+    ...consoleErrors.map((p) => `console error: ${p}`),
     ...problems.pageErrors.map((p) => `uncaught: ${p}`),
     ...problems.cspViolations.map((p) => `CSP violation: ${p}`),
   ];
