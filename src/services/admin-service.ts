@@ -230,6 +230,12 @@ export async function getUserDetail(deps: ServiceDeps, idOrUpn: string) {
         : { code: new SsprError(verdict.error).code, reason: verdict.reason },
       usableMethods: usable.map((u) => u.method),
     },
+    /** Direct memberships (nested groups count for scope and roles, but are not listed here). */
+    groups: (await deps.store.groups.listGroupsOfUser(user.id)).map((g) => ({
+      id: g.id,
+      displayName: g.displayName,
+      source: g.directoryDn === null ? ('cloud' as const) : ('directory' as const),
+    })),
   };
 }
 

@@ -371,6 +371,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.groups.isMemberTransitive(a.id, b.id)).toBe(false);
         expect(await store.groups.listUserMembersTransitive(a.id)).toEqual([user.id]);
         expect(await store.groups.listUserMembersTransitive(d.id)).toEqual([]);
+        // Direct memberships only (c), not the groups c is nested in.
+        expect((await store.groups.listGroupsOfUser(user.id)).map((g) => g.id)).toEqual([c.id]);
+        expect(await store.groups.listGroupsOfUser(outsider.id)).toEqual([]);
 
         await store.groups.removeMember(b.id, c.id);
         expect(await store.groups.isMemberTransitive(a.id, user.id)).toBe(false);

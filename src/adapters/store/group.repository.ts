@@ -127,6 +127,24 @@ export function createGroupRepository(db: Kysely<Database>): GroupRepository {
       return result.rows.length > 0;
     },
 
+    async listGroupsOfUser(userId) {
+      return db
+        .selectFrom('groups')
+        .innerJoin('groupMembers', 'groupMembers.groupId', 'groups.id')
+        .select([
+          'groups.id',
+          'groups.displayName',
+          'groups.externalId',
+          'groups.directoryDn',
+          'groups.createdAt',
+        ])
+        .where('groupMembers.memberId', '=', userId)
+        .where('groupMembers.memberType', '=', 'user')
+        .orderBy('groups.displayName')
+        .orderBy('groups.id')
+        .execute();
+    },
+
     async listUserMembersTransitive(groupId) {
       const result = await sql<{ userId: string }>`
         with recursive tree(group_id) as (

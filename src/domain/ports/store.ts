@@ -76,6 +76,8 @@ export interface GroupRepository {
   removeMember(groupId: string, memberId: string): Promise<void>;
   /** True when the user is a member of the group directly or through nested groups (cycles safe). */
   isMemberTransitive(groupId: string, userId: string): Promise<boolean>;
+  /** The groups the user is a direct member of, by display name. */
+  listGroupsOfUser(userId: string): Promise<readonly Group[]>;
   /** The ids of every user in the group, directly or through nested groups (cycles safe). */
   listUserMembersTransitive(groupId: string): Promise<readonly string[]>;
 }

@@ -47,6 +47,7 @@ interface UserDetail {
   mobilePhone: string | null;
   roles: string[];
   methods: { id: string; method: string }[];
+  groups: { id: string; displayName: string; source: string }[];
   sspr: {
     capable: boolean;
     reason: { code: string; reason: string } | null;
@@ -587,6 +588,25 @@ describe('GET /admin/users/{id}', () => {
 
     await patchPolicy(t, { methodsRequired: 2 });
     expect((await userDetail(created.id)).sspr.reason?.code).toBe('SSPR_0014');
+
+    // Direct group memberships, by display name.
+    expect(byId.groups).toEqual([]);
+    for (const name of ['Pilot', 'Finance']) {
+      const group = await t.request('POST', '/api/v1/admin/groups', {
+        token: t.adminToken,
+        body: { displayName: name },
+      });
+      const { id } = group.json<{ id: string }>();
+      await t.request('POST', `/api/v1/admin/groups/${id}/members`, {
+        token: t.adminToken,
+        body: { memberId: created.id },
+      });
+    }
+    const withGroups = await userDetail(created.id);
+    expect(withGroups.groups.map((g) => [g.displayName, g.source])).toEqual([
+      ['Finance', 'cloud'],
+      ['Pilot', 'cloud'],
+    ]);
   });
 
   it('is not capable when the account is disabled', async () => {
