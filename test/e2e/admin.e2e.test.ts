@@ -589,6 +589,18 @@ describe('admin center', () => {
       .poll(() => admin.section.getByText('Enter the id of a group.').isVisible())
       .toBe(true);
     expect(await admin.section.getByLabel('Group ID').getAttribute('aria-invalid')).toBe('true');
+    // The group picker searches by name (Enter searches instead of saving) and says so when
+    // nothing matches; the id field stays editable for pasting an id.
+    const find = admin.section.getByLabel('Find a group');
+    await find.fill('no such group');
+    await find.press('Enter');
+    await expect
+      .poll(() => admin.section.getByText('No group found', { exact: true }).isVisible())
+      .toBe(true);
+    expect(await admin.section.getByRole('list', { name: 'Matching groups' }).isVisible()).toBe(
+      false,
+    );
+    expect(await admin.section.getByLabel('Group ID').isEditable()).toBe(true);
     await admin.section.getByRole('button', { name: 'Discard' }).click();
     expect(await admin.section.getByLabel('Group ID').isVisible()).toBe(false);
 
@@ -708,14 +720,43 @@ describe('admin center', () => {
     await editor
       .getByLabel('Role', { exact: true })
       .selectOption({ label: 'Helpdesk Administrator' });
-    await groupField.fill(groupId);
+    // The group picker: typing part of the name finds it (after the debounce), with a live
+    // count; the results are buttons, reached from the search with ArrowDown.
+    const find = editor.getByLabel('Find a group');
+    await find.fill('sspr HELP');
+    const pick = editor.getByRole('button', { name: 'Select SSPR helpdesk (cloud)' });
+    await pick.waitFor({ state: 'visible' });
+    expect(await editor.getByText('1 group found', { exact: true }).isVisible()).toBe(true);
+    expect(
+      await editor.getByRole('list', { name: 'Matching groups' }).getByRole('button').count(),
+    ).toBe(1);
+    await expectAccessible(page);
+    await screenshot(page, 'admin-group-picker');
+    await find.press('ArrowDown');
+    expect(
+      await page.evaluate(
+        "document.activeElement && document.activeElement.getAttribute('aria-label')",
+      ),
+    ).toBe('Select SSPR helpdesk (cloud)');
+    await page.keyboard.press('Enter');
+    // Choosing fills the id field, moves focus there and shows the group's name next to it.
+    expect(await groupField.inputValue()).toBe(groupId);
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe(
+      await groupField.getAttribute('id'),
+    );
+    expect(await editor.getByText('Group: SSPR helpdesk (cloud)').isVisible()).toBe(true);
+    expect(await pick.count()).toBe(0);
+    expect(await groupField.getAttribute('aria-invalid')).toBeNull();
     await add.click();
     const grid = admin.table('Groups that grant an administrator role');
-    expect(await admin.rows(grid)).toEqual([['Helpdesk Administrator', groupId, 'Remove']]);
-    expect(await groupField.getAttribute('aria-invalid')).toBeNull();
+    expect(await admin.rows(grid)).toEqual([
+      ['Helpdesk Administrator', `SSPR helpdesk (cloud) ${groupId}`, 'Remove'],
+    ]);
     expect(await groupField.inputValue()).toBe('');
-    // The same mapping twice is refused.
+    expect(await editor.getByText('Group: SSPR helpdesk (cloud)').isVisible()).toBe(false);
+    // The same mapping twice is refused (a pasted id works like a picked one).
     await groupField.fill(groupId);
+    expect(await editor.getByText('Group: SSPR helpdesk (cloud)').isVisible()).toBe(true);
     await groupField.press('Enter');
     await expect
       .poll(() => editor.getByText('This group already grants this role.').isVisible())
@@ -743,11 +784,16 @@ describe('admin center', () => {
       'Only a Global Administrator can change which groups grant roles.',
     );
     expect(await hankEditor.getByLabel('Group ID', { exact: true }).isDisabled()).toBe(true);
+    expect(await hankEditor.getByLabel('Find a group').isDisabled()).toBe(true);
+    // The saved id is shown with the group's name (one lookup of the groups).
+    const hankRemove = hankEditor.getByRole('button', {
+      name: 'Remove Helpdesk Administrator for group SSPR helpdesk',
+    });
+    await hankRemove.waitFor({ state: 'visible' });
     expect(
-      await hankEditor
-        .getByRole('button', { name: `Remove Helpdesk Administrator for group ${groupId}` })
-        .isDisabled(),
-    ).toBe(true);
+      await hankAdmin.rows(hankAdmin.table('Groups that grant an administrator role')),
+    ).toEqual([['Helpdesk Administrator', `SSPR helpdesk (cloud) ${groupId}`, 'Remove']]);
+    expect(await hankRemove.isDisabled()).toBe(true);
     const refused = await hank.page.evaluate(async () => {
       const response = await fetch('/api/v1/admin/policy', {
         method: 'PATCH',
@@ -762,7 +808,7 @@ describe('admin center', () => {
 
     // The admin removes the mapping again (later runs and tests start without it)…
     await editor
-      .getByRole('button', { name: `Remove Helpdesk Administrator for group ${groupId}` })
+      .getByRole('button', { name: 'Remove Helpdesk Administrator for group SSPR helpdesk' })
       .click();
     expect(await grid.isVisible()).toBe(false);
     expect((await editor.textContent()) ?? '').toContain('No group grants an administrator role.');

@@ -188,6 +188,7 @@ const en = {
   roleGroupsGlobalOnly: 'Only a Global Administrator can change which groups grant roles.',
   roleGroupRole: 'Role',
   roleGroupId: 'Group ID',
+  roleGroupColumn: 'Group',
   roleGroupActions: 'Actions',
   addRoleGroup: 'Add role for group',
   removeRoleGroup: 'Remove {role} for group {group}',
@@ -286,6 +287,17 @@ const en = {
   usersCount: 'Users',
   methodMixTitle: 'Users by registered method',
   registrationUsersCaption: 'Registration per user',
+  findGroup: 'Find a group',
+  findGroupHelp: 'Type part of a group name or DN, then pick the group from the list.',
+  groupsFound: '{n} groups found',
+  groupFound: '1 group found',
+  noGroupsFound: 'No group found',
+  groupResults: 'Matching groups',
+  selectGroup: 'Select {name} ({source})',
+  groupSource_cloud: 'cloud',
+  groupSource_directory: 'directory',
+  chosenGroup: 'Group: {name} ({source})',
+  groupSearchFailed: 'Could not search groups: {message}',
 };
 
 export type Messages = typeof en;
@@ -483,6 +495,7 @@ const de: Messages = {
     'Nur ein globaler Administrator kann ändern, welche Gruppen Rollen vergeben.',
   roleGroupRole: 'Rolle',
   roleGroupId: 'Gruppen-ID',
+  roleGroupColumn: 'Gruppe',
   roleGroupActions: 'Aktionen',
   addRoleGroup: 'Rolle für Gruppe hinzufügen',
   removeRoleGroup: '{role} für Gruppe {group} entfernen',
@@ -578,6 +591,18 @@ const de: Messages = {
   usersCount: 'Benutzer',
   methodMixTitle: 'Benutzer nach registrierter Methode',
   registrationUsersCaption: 'Registrierung pro Benutzer',
+  findGroup: 'Gruppe suchen',
+  findGroupHelp:
+    'Geben Sie einen Teil des Gruppennamens oder DNs ein und wählen Sie die Gruppe aus der Liste.',
+  groupsFound: '{n} Gruppen gefunden',
+  groupFound: '1 Gruppe gefunden',
+  noGroupsFound: 'Keine Gruppe gefunden',
+  groupResults: 'Passende Gruppen',
+  selectGroup: '{name} ({source}) auswählen',
+  groupSource_cloud: 'Cloud',
+  groupSource_directory: 'Verzeichnis',
+  chosenGroup: 'Gruppe: {name} ({source})',
+  groupSearchFailed: 'Gruppensuche fehlgeschlagen: {message}',
 };
 
 /** The page's strings by language (see pickLanguage in web/shared/i18n.ts). */

@@ -19,6 +19,7 @@ import { format, type MessageKey, type Messages } from './i18n.js';
 import { renderAgents } from './agents.js';
 import { roleLabel } from './users.js';
 import { createStatus, field, radioGroup, switchInput, type Field } from './ui.js';
+import { createGroupNames, groupLabel, groupPicker } from './group-picker.js';
 
 export type PolicySection =
   | 'properties'
@@ -150,13 +151,20 @@ const properties: Builder = (t, policy) => {
   };
   fields.set('enabledFor', scopeField);
   fields.set('selectedGroupId', group);
+  // Find the group by name, or paste its id; a saved id is shown with its name when known.
+  const names = createGroupNames();
+  const picker = groupPicker(t, group.control as HTMLInputElement, names, () => {
+    group.setError(null);
+  });
+  if (policy.selectedGroupId !== null) names.load(picker.refresh);
+  const groupBox = el('div', { className: 'group-choice' }, picker.node, group.wrapper);
   const sync = (): void => {
-    group.wrapper.hidden = scope.value() !== 'selected';
+    groupBox.hidden = scope.value() !== 'selected';
   };
   for (const input of scope.inputs) input.addEventListener('change', sync);
   sync();
   return {
-    nodes: [scope.fieldset, group.wrapper],
+    nodes: [scope.fieldset, groupBox],
     fieldFor: fieldLookup(fields),
     collect: () => {
       const enabledFor = scope.value();
@@ -582,7 +590,11 @@ function roleGroupsEditor(
   editable: boolean,
 ): { node: HTMLElement; field: Field; value: () => RoleGroup[] } {
   const rows: RoleGroup[] = initial.map((r) => ({ role: r.role, groupId: r.groupId }));
-  const grid = table(t.roleGroupsCaption, [t.roleGroupRole, t.roleGroupId, t.roleGroupActions], []);
+  const grid = table(
+    t.roleGroupsCaption,
+    [t.roleGroupRole, t.roleGroupColumn, t.roleGroupActions],
+    [],
+  );
   const body = grid.tBodies[0] ?? grid.createTBody();
   const gridBox = scroller(t.roleGroupsCaption, grid);
   const none = el('p', { className: 'help' }, t.roleGroupsNone);
@@ -598,10 +610,21 @@ function roleGroupsEditor(
     el('input', { type: 'text', maxLength: GROUP_ID_MAX, autocomplete: 'off' }),
   );
   const addButton = el('button', { type: 'button', className: 'secondary' }, t.addRoleGroup);
+  // Find the group by name (fills the id field), or paste its id.
+  const names = createGroupNames();
+  const picker = groupPicker(t, groupField.control as HTMLInputElement, names, () => {
+    groupField.setError(null);
+  });
 
+  /** The group's name over its id when the name is known, else its id. */
+  const groupCell = (groupId: string): Node => {
+    const group = names.get(groupId);
+    const id = el('span', { className: 'group-id' }, groupId);
+    return group === undefined ? id : el('span', {}, groupLabel(t, group), ' ', el('br'), id);
+  };
   const describe = (r: RoleGroup): Record<string, string> => ({
     role: roleLabel(t, r.role),
-    group: r.groupId,
+    group: names.get(r.groupId)?.displayName ?? r.groupId,
   });
   const render = (): void => {
     body.replaceChildren();
@@ -618,7 +641,7 @@ function roleGroupsEditor(
           const next = body.querySelectorAll('button')[Math.min(index, rows.length - 1)];
           (next ?? select).focus();
         });
-        return [roleLabel(t, r.role), r.groupId, remove];
+        return [roleLabel(t, r.role), groupCell(r.groupId), remove];
       }),
     );
     gridBox.hidden = rows.length === 0;
@@ -643,6 +666,7 @@ function roleGroupsEditor(
     rows.push(added);
     render();
     groupField.control.value = '';
+    picker.refresh();
     announce.textContent = format(t.roleGroupAdded, describe(added));
     groupField.control.focus();
   };
@@ -654,6 +678,14 @@ function roleGroupsEditor(
     add();
   });
   render();
+  if (rows.length > 0)
+    names.load(() => {
+      // With the names: render again, keeping the focus on the same Remove button.
+      const buttons = (): HTMLButtonElement[] => Array.from(body.querySelectorAll('button'));
+      const focused = buttons().findIndex((b) => b === document.activeElement);
+      render();
+      if (focused >= 0) buttons()[focused]?.focus();
+    });
 
   const fieldset = el(
     'fieldset',
@@ -664,6 +696,7 @@ function roleGroupsEditor(
     gridBox,
     none,
     listError,
+    picker.node,
     el('div', { className: 'role-group-add' }, roleField.wrapper, groupField.wrapper, addButton),
     announce,
   );
