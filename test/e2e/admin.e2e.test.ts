@@ -631,6 +631,27 @@ describe('admin center', () => {
     expectClean(problems, [503]);
   });
 
+  it('?lang=pl shows the admin center in Polish', async () => {
+    const { page, admin, problems } = await adminPage('#/password-reset/authentication-methods');
+    await page.goto(`${suite.server.url}/admin?lang=pl#/password-reset/authentication-methods`);
+    await admin.sectionHeading
+      .filter({ hasText: 'Resetowanie hasła: Metody uwierzytelniania' })
+      .waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('pl');
+    const nav = page.getByRole('navigation', { name: 'Centrum administracyjne' });
+    expect((await nav.locator('a[aria-current="page"]').textContent())?.trim()).toBe(
+      'Metody uwierzytelniania',
+    );
+    expect(await nav.getByRole('link', { name: 'Dzienniki inspekcji', exact: true }).count()).toBe(
+      1,
+    );
+    await admin.section.getByRole('checkbox', { name: 'E-mail', exact: true }).waitFor();
+    expect(await admin.section.getByRole('button', { name: 'Zapisz' }).count()).toBe(1);
+    await expectAccessible(page);
+    await screenshot(page, 'admin-methods-pl');
+    expectClean(problems);
+  });
+
   it('works on a phone-sized screen: the menu opens the nav and a section fits', async () => {
     const { page, admin, problems } = await adminPage('#/password-reset/registration', {
       viewport: PHONE_VIEWPORT,
