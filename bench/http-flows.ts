@@ -15,7 +15,7 @@ import { generateTotpSecret } from '../src/domain/methods/totp.js';
 import { createJsonClient } from './http-client.js';
 import { startPrivatePostgres } from './postgres.js';
 import { driveFlows, type DriveResult, type Step } from './flow-driver.js';
-import { fixed, int, ms, progress, renderTable } from './report.js';
+import { countGroups, fixed, int, ms, progress, renderTable } from './report.js';
 import type { ChildMessage, SeedUser, StartMessage } from './server-messages.js';
 import { percentile } from './stats.js';
 
@@ -326,26 +326,20 @@ export function renderFlowTable(result: FlowBenchResult): string {
 
 /** Failures grouped by store, floor, step and answer, with a count; at most `limit` groups. */
 export function renderFailures(failures: readonly FlowFailure[], limit = 20): string {
-  const groups = new Map<string, { failure: FlowFailure; count: number }>();
-  for (const f of failures) {
-    const key = `${f.store}|${f.timingFloorMs}|${f.phase}|${f.step}|${f.status}|${f.detail}`;
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, { failure: f, count: 1 });
-    else group.count++;
-  }
-  const rows = [...groups.values()]
-    .sort((a, b) => b.count - a.count)
-    .slice(0, limit)
-    .map(({ failure: f, count }) => [
-      int(count),
-      f.store,
-      `${f.timingFloorMs} ms`,
-      f.phase,
-      f.step,
-      String(f.status),
-      f.detail.split('\n', 1)[0] ?? '',
-      f.user,
-    ]);
+  const rows = countGroups(
+    failures,
+    (f) => `${f.store}|${f.timingFloorMs}|${f.phase}|${f.step}|${f.status}|${f.detail}`,
+    limit,
+  ).map(({ item: f, count }) => [
+    int(count),
+    f.store,
+    `${f.timingFloorMs} ms`,
+    f.phase,
+    f.step,
+    String(f.status),
+    f.detail.split('\n', 1)[0] ?? '',
+    f.user,
+  ]);
   return renderTable(
     [
       { header: 'count' },

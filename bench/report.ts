@@ -57,3 +57,19 @@ export function machineLine(): string {
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
+
+/** Items grouped by a key, with a count, most frequent first; at most `limit` groups. */
+export function countGroups<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  limit: number,
+): { readonly item: T; readonly count: number }[] {
+  const groups = new Map<string, { item: T; count: number }>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { item, count: 1 });
+    else group.count++;
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count).slice(0, limit);
+}

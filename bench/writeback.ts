@@ -34,7 +34,7 @@ import {
   unicodePwd,
 } from './ldap-client.js';
 import { cpuMsOf, groupCpuMeter } from './proc.js';
-import { fixed, int, ms, progress, renderTable } from './report.js';
+import { countGroups, fixed, int, ms, progress, renderTable } from './report.js';
 import { startStack } from './server-stack.js';
 import { percentile } from './stats.js';
 import { runWorkers, ticker } from './workers.js';
@@ -493,25 +493,19 @@ export function renderWritebackCpuTable(result: WritebackResult): string {
 }
 
 export function renderWritebackFailures(failures: readonly WritebackFailure[], limit = 20): string {
-  const groups = new Map<string, { failure: WritebackFailure; count: number }>();
-  for (const f of failures) {
-    const key = `${f.directory}|${f.phase}|${f.step}|${f.status}|${f.detail}`;
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, { failure: f, count: 1 });
-    else group.count++;
-  }
-  const rows = [...groups.values()]
-    .sort((a, b) => b.count - a.count)
-    .slice(0, limit)
-    .map(({ failure: f, count }) => [
-      int(count),
-      f.directory,
-      f.phase,
-      f.step,
-      String(f.status),
-      f.detail.split('\n', 1)[0] ?? '',
-      f.user,
-    ]);
+  const rows = countGroups(
+    failures,
+    (f) => `${f.directory}|${f.phase}|${f.step}|${f.status}|${f.detail}`,
+    limit,
+  ).map(({ item: f, count }) => [
+    int(count),
+    f.directory,
+    f.phase,
+    f.step,
+    String(f.status),
+    f.detail.split('\n', 1)[0] ?? '',
+    f.user,
+  ]);
   return renderTable(
     [
       { header: 'count' },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSsprError } from '../../src/domain/errors/sspr-error.js';
-import type { ErrorName } from '../../src/domain/errors/registry.js';
+import { errorOf, expectSsprError } from '../support/errors.js';
 import type {
   Directory,
   DirectoryChangePage,
@@ -75,22 +75,6 @@ export function directoryContract(
     /** A password no implementation refuses: long, all four categories, unique. */
     const strong = (label: string): string =>
       `${label}-Pw9!${randomBytes(4).toString('hex')}`.padEnd(16, 'x');
-
-    async function errorOf(promise: Promise<unknown>): Promise<unknown> {
-      try {
-        await promise;
-      } catch (error) {
-        return error;
-      }
-      throw new Error('expected the promise to reject');
-    }
-    async function expectError(promise: Promise<unknown>, errorName: ErrorName): Promise<void> {
-      const error = await errorOf(promise);
-      expect(
-        isSsprError(error, errorName),
-        `expected SsprError ${errorName}, got ${String(error)}`,
-      ).toBe(true);
-    }
 
     async function found(user: ContractUser): Promise<DirectoryUser> {
       const result = await directory().findUser({ by: 'accountName', value: user.accountName });
@@ -191,11 +175,11 @@ export function directoryContract(
       it('resolves for the right password; a wrong or empty one is INVALID_CREDENTIALS', async () => {
         const user = await context.user();
         await directory().verifyPassword(user.dn, user.password);
-        await expectError(
+        await expectSsprError(
           directory().verifyPassword(user.dn, `${user.password}-wrong`),
           'INVALID_CREDENTIALS',
         );
-        await expectError(directory().verifyPassword(user.dn, ''), 'INVALID_CREDENTIALS');
+        await expectSsprError(directory().verifyPassword(user.dn, ''), 'INVALID_CREDENTIALS');
         await directory().verifyPassword(user.dn, user.password);
       });
     });
@@ -206,7 +190,7 @@ export function directoryContract(
         const next = strong('Reset');
         await directory().resetPassword(user.dn, next, { unlock: true, mustChange: false });
         await directory().verifyPassword(user.dn, next);
-        await expectError(
+        await expectSsprError(
           directory().verifyPassword(user.dn, user.password),
           'INVALID_CREDENTIALS',
         );
@@ -253,7 +237,7 @@ export function directoryContract(
           await shortReset;
           await directory().verifyPassword(user.dn, short);
         } else {
-          await expectError(shortReset, 'DIRECTORY_PASSWORD_TOO_SHORT');
+          await expectSsprError(shortReset, 'DIRECTORY_PASSWORD_TOO_SHORT');
           await directory().verifyPassword(user.dn, user.password);
         }
         // A password used before (not the current one): the history applies or is reported.
@@ -266,7 +250,7 @@ export function directoryContract(
           mustChange: false,
         });
         if (policy.historyCount > 1 && !policy.notEnforcedOnReset.includes('history')) {
-          await expectError(reuse, 'DIRECTORY_PASSWORD_IN_HISTORY');
+          await expectSsprError(reuse, 'DIRECTORY_PASSWORD_IN_HISTORY');
           await directory().verifyPassword(user.dn, second);
         } else {
           await reuse;
@@ -281,7 +265,7 @@ export function directoryContract(
         const next = strong('Changed');
         await directory().changePassword(user.dn, user.password, next);
         await directory().verifyPassword(user.dn, next);
-        await expectError(
+        await expectSsprError(
           directory().verifyPassword(user.dn, user.password),
           'INVALID_CREDENTIALS',
         );
@@ -289,11 +273,11 @@ export function directoryContract(
 
       it('a wrong (or empty) old password is DIRECTORY_WRONG_CURRENT_PASSWORD and changes nothing', async () => {
         const user = await context.user();
-        await expectError(
+        await expectSsprError(
           directory().changePassword(user.dn, `${user.password}-wrong`, strong('Never')),
           'DIRECTORY_WRONG_CURRENT_PASSWORD',
         );
-        await expectError(
+        await expectSsprError(
           directory().changePassword(user.dn, '', strong('Never')),
           'DIRECTORY_WRONG_CURRENT_PASSWORD',
         );
@@ -306,11 +290,11 @@ export function directoryContract(
         expect(policy.historyCount).toBeGreaterThanOrEqual(2);
         const next = strong('Next');
         await directory().changePassword(user.dn, user.password, next);
-        await expectError(
+        await expectSsprError(
           directory().changePassword(user.dn, next, user.password),
           'DIRECTORY_PASSWORD_IN_HISTORY',
         );
-        await expectError(
+        await expectSsprError(
           directory().changePassword(user.dn, next, next),
           'DIRECTORY_PASSWORD_IN_HISTORY',
         );
@@ -323,7 +307,7 @@ export function directoryContract(
         // Complex but one character short (every implementation under test wants more than 5).
         expect(policy.minLength).toBeGreaterThan(5);
         const short = 'Ab1!x9zYq7W#e5Rt'.slice(0, policy.minLength - 1);
-        await expectError(
+        await expectSsprError(
           directory().changePassword(user.dn, user.password, short),
           'DIRECTORY_PASSWORD_TOO_SHORT',
         );
@@ -339,7 +323,7 @@ export function directoryContract(
         );
         const change = directory().changePassword(user.dn, user.password, simple);
         if (policy.complexity) {
-          await expectError(change, 'DIRECTORY_PASSWORD_COMPLEXITY');
+          await expectSsprError(change, 'DIRECTORY_PASSWORD_COMPLEXITY');
           await directory().verifyPassword(user.dn, user.password);
         } else {
           await change;
@@ -352,13 +336,13 @@ export function directoryContract(
       it('a locked account: verify and change are DIRECTORY_ACCOUNT_LOCKED; unlock restores it', async () => {
         const user = await context.user();
         await context.lock(user.dn);
-        await expectError(
+        await expectSsprError(
           directory().verifyPassword(user.dn, user.password),
           'DIRECTORY_ACCOUNT_LOCKED',
         );
         expect((await directory().readAccountState(user.dn)).locked).toBe(true);
         expect((await found(user)).state.locked).toBe(true);
-        await expectError(
+        await expectSsprError(
           directory().changePassword(user.dn, user.password, strong('Locked')),
           'DIRECTORY_ACCOUNT_LOCKED',
         );
@@ -373,12 +357,12 @@ export function directoryContract(
         const { lockoutThreshold } = await directory().readPasswordPolicy(user.dn);
         expect(lockoutThreshold).toBeGreaterThan(0);
         for (let attempt = 0; attempt < lockoutThreshold; attempt += 1) {
-          await expectError(
+          await expectSsprError(
             directory().verifyPassword(user.dn, strong(`Wrong${String(attempt)}`)),
             'INVALID_CREDENTIALS',
           );
         }
-        await expectError(
+        await expectSsprError(
           directory().verifyPassword(user.dn, user.password),
           'DIRECTORY_ACCOUNT_LOCKED',
         );

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSsprError } from '../../src/domain/errors/sspr-error.js';
-import type { ErrorName } from '../../src/domain/errors/registry.js';
+import { errorOf, expectSsprError } from '../support/errors.js';
 import type { AuditEventInput } from '../../src/domain/model/audit-event.js';
 import type { Flow } from '../../src/domain/model/flow.js';
 import type { NewUser, User } from '../../src/domain/model/user.js';
@@ -32,22 +32,6 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     const uid = (prefix: string): string => `${prefix}-${randomUUID()}`;
     /** Eight lower-case hex characters, unique enough to scope a search. */
     const token = (): string => randomUUID().slice(0, 8);
-
-    async function errorOf(promise: Promise<unknown>): Promise<unknown> {
-      try {
-        await promise;
-      } catch (error) {
-        return error;
-      }
-      throw new Error('expected the promise to reject');
-    }
-    async function expectSsprError(promise: Promise<unknown>, errorName: ErrorName): Promise<void> {
-      const error = await errorOf(promise);
-      expect(
-        isSsprError(error, errorName),
-        `expected SsprError ${errorName}, got ${String(error)}`,
-      ).toBe(true);
-    }
 
     const newUser = (overrides: Partial<NewUser> = {}): NewUser => ({
       id: uid('user'),
